@@ -1,0 +1,15 @@
+import type { Command } from '../kit.js';
+
+// Commands load lazily so `cotrans --help` and light commands don't pay for tfjs or kafkajs.
+export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: { summary: 'replay a simulated demo fleet, classify it and serve the dashboard', load: async () => (await import('./demo.js')).command },
+  simulate: { summary: 'generate a seeded fleet (points, labels, city) for a source or target domain', load: async () => (await import('./simulate.js')).command },
+  kafka: { summary: 'start, stop or inspect the local Apache Kafka broker', load: async () => (await import('./kafka.js')).command },
+  replay: { summary: 'replay a GPS log (CSV, JSONL, GeoLife, Cabspotting, T-Drive) into Kafka', load: async () => (await import('./replay.js')).command },
+  consume: { summary: 'consume gps.points into per-vehicle window state (SQLite), dead letters to gps.points.dlq', load: async () => (await import('./consume.js')).command },
+  features: { summary: 'compute per-vehicle features and trajectory images from a GPS log', load: async () => (await import('./features.js')).command },
+  train: { summary: 'train CoTrans (stage 1 linking + stage 2 co-training) into a model directory', load: async () => (await import('./train.js')).command },
+  classify: { summary: 'label every vehicle of a GPS log with a trained model directory', load: async () => (await import('./classify.js')).command },
+  evaluate: { summary: 'score predictions against truth, or run the full experiment table', load: async () => (await import('./evaluate.js')).command },
+  dashboard: { summary: 'serve the label review dashboard', load: async () => (await import('./dashboard.js')).command },
+};
