@@ -1,1 +1,1 @@
-export {};
+export type { GpsPoint } from './point.js';
