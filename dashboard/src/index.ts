@@ -1,1 +1,3 @@
-export {};
+export { parsePredictions, readPredictions, readTruth, PredictionsError, type Prediction } from './predictions.js';
+export { ReviewStore, VERDICTS, type Review, type Verdict } from './reviews.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './server.js';
