@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { main } from '../src/main.js';
+import { commands } from '../src/commands/index.js';
+
+/** Runs the CLI in-process (sources, no build needed) and captures what it prints. */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
+describe('cotrans CLI conventions', () => {
+  it('lists every command in the top-level help', async () => {
+    const { code, out } = await run(['--help']);
+    expect(code).toBe(0);
+    for (const name of Object.keys(commands)) expect(out).toContain(`  ${name}`);
+  });
+
+  it.each(Object.keys(commands))('%s --help shows usage, options and examples', async (name) => {
+    const { code, out } = await run([name, '--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Usage: cotrans /);
+    expect(out).toContain('Options:');
+    expect(out).toMatch(/Examples:\n {2}cotrans /);
+    expect(out).not.toContain('not yet implemented');
+  });
+
+  it('exits 1 with a one-line message for an unknown command or option', async () => {
+    const a = await run(['frobnicate']);
+    expect(a.code).toBe(1);
+    expect(a.err).toBe("cotrans: unknown command 'frobnicate' (see cotrans --help)\n");
+    const b = await run(['dashboard', '--bogus']);
+    expect(b.code).toBe(1);
+    expect(b.err.trim().split('\n')).toHaveLength(1);
+    expect(b.err).toContain("'--bogus'");
+  });
+
+  it('runs as `npx cotrans` from the built bin', () => {
+    const bin = fileURLToPath(new URL('../bin/cotrans.js', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: cotrans <command>');
+  });
+});
