@@ -1,0 +1,69 @@
+// Differentiable building blocks written with ops every backend has. The wasm backend has Conv2D but
+// no Conv2DBackpropFilter kernel, so conv2dValid carries its own gradient:
+//   dW[i, j] = X[:, i:i+OH, j:j+OW, :]^T . dY   (one matMul per kernel offset, over the batch)
+//   dX       = conv2d(pad(dY, k-1), rot180(W) with in/out channels swapped)
+// Pooling is reshape + max/mean, whose gradients are built from elementwise ops.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Tf } from './backend.js';
+
+type T4 = tfjs.Tensor4D;
+
+export function makeConv2dValid(tf: Tf): (x: T4, w: T4) => T4 {
+  // customGrad's typing wants (...inputs) => ..., with the save function last
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const x4 = args[0] as T4;
+    const w4 = args[1] as T4;
+    const save = args[2] as tfjs.GradSaveFunc;
+    save([x4, w4]);
+    return {
+      value: tf.conv2d(x4, w4, 1, 'valid'),
+      gradFunc: (dy: tfjs.Tensor, saved: tfjs.Tensor[]) => {
+        const [xs, ws] = saved as [T4, T4];
+        const dy4 = dy as T4;
+        const [kh, kw, cin, cout] = ws.shape;
+        const [n, oh, ow] = dy4.shape;
+        const dyMat = tf.reshape(dy4, [n * oh * ow, cout]) as tfjs.Tensor2D;
+        const rows: tfjs.Tensor[] = [];
+        for (let i = 0; i < kh; i++) {
+          for (let j = 0; j < kw; j++) {
+            const xs2 = tf.reshape(tf.slice(xs, [0, i, j, 0], [n, oh, ow, cin]), [n * oh * ow, cin]) as tfjs.Tensor2D;
+            rows.push(tf.matMul(xs2, dyMat, true, false)); // [cin, cout]
+          }
+        }
+        const dw = tf.reshape(tf.stack(rows), [kh, kw, cin, cout]);
+        const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as T4;
+        const dyPad = tf.pad(dy4, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
+        const dx = tf.conv2d(dyPad, flipped, 1, 'valid');
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<Tf["customGrad"]>[0]);
+  return f as unknown as (x: T4, w: T4) => T4;
+}
+
+/** 'same' (odd kernels) is an explicit zero pad before a valid convolution; pad's gradient is a slice. */
+export function padSame(tf: Tf, x: T4, k: number): T4 {
+  const lo = Math.floor((k - 1) / 2);
+  const hi = k - 1 - lo;
+  return lo + hi === 0 ? x : tf.pad(x, [[0, 0], [lo, hi], [lo, hi], [0, 0]]);
+}
+
+/**
+ * Non-overlapping p x p pooling, VALID (remainder rows/columns dropped). Uses the backends' pool kernels
+ * (wasm has MaxPool/AvgPool and their gradients); `reshape` does the same with reductions only.
+ * wasm's MaxPoolGrad drops the gradient of windows whose values are all negative: use the kernel
+ * max pool only on non-negative inputs (after a ReLU, as in Cnn), where it matches cpu exactly.
+ */
+export function pool(tf: Tf, x: T4, p: number, kind: 'max' | 'avg', impl: 'kernel' | 'reshape' = 'kernel'): T4 {
+  if (p <= 1) return x;
+  if (impl === 'kernel') return kind === 'max' ? tf.maxPool(x, p, p, 'valid') : tf.avgPool(x, p, p, 'valid');
+  const [n, h, w, c] = x.shape;
+  const oh = Math.floor(h / p);
+  const ow = Math.floor(w / p);
+  const cropped = oh * p === h && ow * p === w ? x : tf.slice(x, [0, 0, 0, 0], [n, oh * p, ow * p, c]);
+  // [n, oh, p, ow*p, c] -> reduce the row window, then [n, oh, ow, p, c] -> reduce the column window
+  const rows = tf.reshape(cropped, [n, oh, p, ow * p, c]);
+  const r1 = kind === 'max' ? tf.max(rows, 2) : tf.mean(rows, 2);
+  const cols = tf.reshape(r1, [n, oh, ow, p, c]);
+  return (kind === 'max' ? tf.max(cols, 3) : tf.mean(cols, 3)) as T4;
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Cnn, initTf, mulberry32 } from '@cotrans/learn';
+import { makeConv2dValid, pool } from '../src/cnn/layers.js';
+
+const rand = mulberry32(11);
+const arr = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+/** A task a tiny CNN must learn: a bright 4x4 square in the top-left (1) or bottom-right (0) quadrant, plus noise. */
+function squares(n: number, size: number, seed: number) {
+  const r = mulberry32(seed);
+  const images = new Float32Array(n * size * size);
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 2;
+    labels.push(c);
+    const base = i * size * size;
+    for (let p = 0; p < size * size; p++) images[base + p] = r() < 0.08 ? r() : 0;
+    const q = size / 2;
+    const oy = Math.floor(r() * (q - 4)) + (c ? 0 : q);
+    const ox = Math.floor(r() * (q - 4)) + (c ? 0 : q);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) images[base + (oy + y) * size + ox + x] = 1;
+  }
+  return { images, labels };
+}
+
+describe('CNN gradients', () => {
+  it('our conv2d filter/input gradients match the cpu backend\'s stock kernels and numerical derivatives', async () => {
+    const { tf } = await initTf('cpu');
+    const x = tf.tensor4d(arr(2 * 7 * 7 * 3), [2, 7, 7, 3]);
+    const w = tf.tensor4d(arr(3 * 3 * 3 * 4), [3, 3, 3, 4]);
+    const r = tf.tensor4d(arr(2 * 5 * 5 * 4), [2, 5, 5, 4]);
+    const conv = makeConv2dValid(tf);
+    const ours = tf.grads((a, b) => tf.sum(tf.mul(conv(a as never, b as never), r)))([x, w]);
+    const stock = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as never, b as never, 1, 'valid'), r)))([x, w]);
+    expect(maxAbsDiff(ours[0].dataSync(), stock[0].dataSync())).toBeLessThan(1e-4);
+    expect(maxAbsDiff(ours[1].dataSync(), stock[1].dataSync())).toBeLessThan(1e-4);
+    // central differences on a few filter entries
+    const wv = w.dataSync().slice();
+    const f = (vals: Float32Array) => tf.sum(tf.mul(tf.conv2d(x, tf.tensor4d(vals, [3, 3, 3, 4]), 1, 'valid'), r)).dataSync()[0];
+    const gw = ours[1].dataSync();
+    for (const i of [0, 17, 50, 107]) {
+      const eps = 1e-2;
+      const up = wv.slice(); up[i] += eps;
+      const dn = wv.slice(); dn[i] -= eps;
+      expect(Math.abs((f(up) - f(dn)) / (2 * eps) - gw[i])).toBeLessThan(2e-2);
+    }
+  });
+
+  it('the whole net has the same gradients on wasm (registered path) as on cpu, and pooling by kernel = by reshape', async () => {
+    const { images, labels } = squares(8, 16, 3);
+    const cfg = { inputSize: 16, seed: 5, dropout: 0 };
+    const onCpu = await Cnn.create(cfg, 'cpu');
+    const gCpu = onCpu.gradients(images, labels);
+    const weights = onCpu.getWeights();
+    onCpu.dispose();
+    const onWasm = await Cnn.create(cfg, 'wasm');
+    expect(onWasm.backend).toBe('wasm');
+    onWasm.setWeights(weights);
+    const gWasm = onWasm.gradients(images, labels);
+    onWasm.dispose();
+    expect(gWasm.length).toBe(gCpu.length);
+    gCpu.forEach((g, i) => {
+      const scale = Math.max(1e-3, ...Array.from(g, Math.abs));
+      expect(maxAbsDiff(g, gWasm[i]) / scale).toBeLessThan(1e-3);
+    });
+    const { tf } = await initTf('wasm');
+    // after a ReLU, as in the net (wasm's MaxPoolGrad mis-routes gradients of all-negative windows)
+    const x = tf.tensor4d(arr(2 * 7 * 7 * 2), [2, 7, 7, 2]);
+    for (const kind of ['max', 'avg'] as const) {
+      const a = tf.grad((t) => tf.sum(tf.square(pool(tf, tf.relu(t) as never, 2, kind, 'kernel'))))(x);
+      const b = tf.grad((t) => tf.sum(tf.square(pool(tf, tf.relu(t) as never, 2, kind, 'reshape'))))(x);
+      expect(maxAbsDiff(a.dataSync(), b.dataSync())).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe('Cnn training', () => {
+  it('learns a spatial task, is seeded, stops early, and saves/loads exactly', async () => {
+    const train = squares(400, 16, 1);
+    const test = squares(200, 16, 2);
+    const cfg = { inputSize: 16, seed: 7, maxEpochs: 12, patience: 2, batchSize: 32, learningRate: 0.01 };
+    const a = await Cnn.create(cfg);
+    const logs: number[] = [];
+    const fit = await a.fit(train.images, train.labels, { onEpoch: (l) => logs.push(l.valLoss!) });
+    expect(logs.length).toBe(fit.epochs.length);
+    expect(fit.bestEpoch).toBeGreaterThan(0);
+    const p = await a.predict(test.images);
+    const acc = test.labels.filter((l, i) => (p[i] > 0.5 ? 1 : 0) === l).length / test.labels.length;
+    expect(acc).toBeGreaterThan(0.9);
+
+    const b = await Cnn.create(cfg);
+    await b.fit(train.images, train.labels);
+    expect(maxAbsDiff(await b.predict(test.images), p)).toBeLessThan(1e-6);
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'cnn-'));
+    try {
+      await a.save(dir);
+      const c = await Cnn.load(dir);
+      expect(Array.from(await c.predict(test.images))).toEqual(Array.from(p));
+      c.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    a.dispose();
+    b.dispose();
+  });
+});
