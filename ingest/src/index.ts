@@ -1,1 +1,12 @@
 export type { GpsPoint } from './point.js';
+export { InputError } from './errors.js';
+export { validatePoint, decodeMessage, pointProblem, makePoint, MAX_FUTURE_MS, MAX_VEHICLE_ID_LENGTH, type Validated, type ValidateOptions, type DecodedMessage } from './validate.js';
+export * from './readers/index.js';
+export { KAFKA_VERSION, fetchKafka, isKafkaFetched, kafkaLibsDir } from './kafka/fetch.js';
+export { startBroker, stopBroker, brokerStatus, waitForBroker, freePort, type BrokerOptions, type BrokerInfo, type BrokerStatus } from './kafka/broker.js';
+export { TOPICS, defaultTopics, ensureTopics, parseBrokers, type TopicSpec } from './kafka/topics.js';
+export { repoRoot, kafkaCacheDir } from './kafka/paths.js';
+export { replay, toMessages, encodePoints, type ReplayOptions, type ReplayStats } from './replay.js';
+export { runConsumer, groupByVehicle, type ConsumerOptions, type ConsumerStats, type RunningConsumer, type PointHandler, type PartitionBatch, type VehicleBatch } from './consumer.js';
+export { DLQ_HEADERS, toDlqMessage, fromDlqMessage, type DeadLetter } from './dlq.js';
+export { SqlitePointStore, chainDigest, type VehicleSummary } from './point-store.js';
