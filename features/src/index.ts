@@ -1,1 +1,13 @@
-export {};
+// @cotrans/features: cleaning, per-vehicle streaming window state, features and trajectory images.
+export { COLUMN_DOCS, FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, NAN_COLUMNS, type ColumnDoc } from './columns.js';
+export { DEFAULTS, resolveOptions, type FeatureOptions, type CleaningOptions, type ResolvedOptions, type Frame, type Bbox } from './options.js';
+export { VehicleWindow, emptyCounts, addCounts, MOVING_KMH, MIN_TRIP_M, type CleaningCounts, type WindowResult, type WindowSnapshot } from './window.js';
+export { PLACE_RADIUS_M, type VehicleFeatures } from './summarise.js';
+export { dayStack, toGrey8, DAY_S, type VehicleImages } from './images.js';
+export { pngFromPixels, readPng, writeVehiclePngs, safeName } from './png.js';
+export { computeFleet, fleetBbox, type FleetResult, type ComputeFleetOptions } from './fleet.js';
+export { CSV_HEADER, featuresToCsv, featuresCsvHeader, featuresCsvRow, parseFeaturesCsv } from './csv.js';
+export { LocalClock, clockFor, dayKey, weekdayOf } from './clock.js';
+export { distanceM, haversineM } from './geo.js';
+export { jaccard, shiftJaccard, mapSimilarity, mapViews, laplacianCells, pooledCells } from './similarity.js';
+export { entropy, mean } from './stats.js';

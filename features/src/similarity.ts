@@ -1,0 +1,61 @@
+// Map similarity between two binary occupancy maps (sets of packed cells). Jaccard overlap with
+// +0.1 smoothing, averaged over the map as is and shifted by one cell each way (so a route one
+// cell off still matches), on three views of the map: raw (0.4), Laplacian edges (0.3) and 2x2
+// max-pooled (0.3). Unlike the reference code, every cell counts (no row/column 0 dropped) and
+// cells are built from every fix, not only when row AND column change.
+import { SHIFTS, cellX, cellY, packCell } from './grid.js';
+
+export const SMOOTHING = 0.1;
+
+export function jaccard(a: ReadonlySet<number>, b: ReadonlySet<number>, shift = 0): number {
+  let inter = 0;
+  // iterate the smaller set
+  if (a.size <= b.size) {
+    for (const k of a) if (b.has(k + shift)) inter++;
+  } else {
+    for (const k of b) if (a.has(k - shift)) inter++;
+  }
+  return (inter + SMOOTHING) / (a.size + b.size - inter + SMOOTHING);
+}
+
+/** Mean of the smoothed Jaccard over no shift and the four one-cell shifts of b. */
+export function shiftJaccard(a: ReadonlySet<number>, b: ReadonlySet<number>): number {
+  let s = jaccard(a, b, 0);
+  for (const d of SHIFTS) s += jaccard(a, b, d);
+  return s / (SHIFTS.length + 1);
+}
+
+/** Non-zero cells of the 4-neighbour Laplacian of the binary map: occupied cells on the map's edge and empty cells touching it. */
+export function laplacianCells(a: ReadonlySet<number>): Set<number> {
+  const out = new Set<number>();
+  for (const k of a) {
+    let n = 0;
+    for (const d of SHIFTS) {
+      if (a.has(k + d)) n++;
+      else out.add(k + d);
+    }
+    if (n < 4) out.add(k);
+  }
+  return out;
+}
+
+/** 2x2 max pooling of a binary map: the occupied cells of the grid with twice the cell size. */
+export function pooledCells(a: ReadonlySet<number>): Set<number> {
+  const out = new Set<number>();
+  for (const k of a) out.add(packCell(Math.floor(cellX(k) / 2), Math.floor(cellY(k) / 2)));
+  return out;
+}
+
+export interface MapViews {
+  raw: ReadonlySet<number>;
+  lap: ReadonlySet<number>;
+  pool: ReadonlySet<number>;
+}
+
+export function mapViews(a: ReadonlySet<number>): MapViews {
+  return { raw: a, lap: laplacianCells(a), pool: pooledCells(a) };
+}
+
+export function mapSimilarity(a: MapViews, b: MapViews): number {
+  return 0.4 * shiftJaccard(a.raw, b.raw) + 0.3 * shiftJaccard(a.lap, b.lap) + 0.3 * shiftJaccard(a.pool, b.pool);
+}
