@@ -222,7 +222,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
   } catch (err) {
     if (!exited) process.kill(pid, 'SIGKILL');
     await rm(join(dir, 'broker.pid'), { force: true });
-    throw new Error(`Kafka did not become ready: ${(err as Error).message}; log: ${logTail(dir)}`);
+    throw new Error(`Kafka did not become ready: ${(err as Error).message}; log: ${logTail(dir)}`, { cause: err });
   }
   return { pid, brokers: `${HOST}:${port}`, port, controllerPort, dir, version, startMs: Math.round(performance.now() - t0) };
 }

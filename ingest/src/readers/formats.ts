@@ -190,6 +190,8 @@ export function detectFormat(file: string, firstLine: string | undefined): Concr
   const name = basename(file).toLowerCase().replace(/\.gz$/, '');
   if (name.endsWith('.plt')) return 'geolife';
   if (/^new_.*\.txt$/.test(name) && (firstLine === undefined || CAB_LINE.test(firstLine))) return 'cabspotting';
+  if (name.endsWith('.csv')) return 'csv'; // then a bad header is reported as a missing column
+  if (name.endsWith('.jsonl') || name.endsWith('.ndjson')) return 'jsonl';
   if (firstLine === undefined) return undefined;
   const l = firstLine.replace(/^\uFEFF/, '').trim();
   if (l.startsWith('{')) return 'jsonl';
