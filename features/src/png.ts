@@ -13,9 +13,13 @@ export async function pngFromPixels(pixels: Float32Array, size: number): Promise
 }
 
 /** Reads a PNG back as raw 8-bit pixels (for checks and tools). */
+/** Reads a PNG back: the channel count stored in the file, and its pixels in that many channels. */
 export async function readPng(data: Buffer | string): Promise<{ width: number; height: number; channels: number; pixels: Uint8Array }> {
-  const { data: buf, info } = await sharp(data).raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: info.channels, pixels: new Uint8Array(buf.buffer, buf.byteOffset, buf.length) };
+  const meta = await sharp(data).metadata();
+  // sharp decodes to sRGB unless asked to keep the grey colour space
+  const img = meta.channels === 1 ? sharp(data).toColourspace('b-w') : sharp(data);
+  const { data: buf, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: meta.channels ?? info.channels, pixels: new Uint8Array(buf.buffer, buf.byteOffset, buf.length) };
 }
 
 /** A vehicle id as a safe folder name (ids may hold slashes, colons...). */

@@ -356,14 +356,15 @@ export class VehicleWindow {
     d.rgSxx += x * x + y * y;
     d.lastLat = lat;
     d.lastLon = lon;
-    const mcx = Math.floor(x * this.mapK);
-    const mcy = Math.floor(y * this.mapK);
+    // cells are centred on the first fix (often the home): a parked car is not split over four cells
+    const mcx = Math.floor(x * this.mapK + 0.5);
+    const mcy = Math.floor(y * this.mapK + 0.5);
     if (inRange(mcx, mcy)) d.periods[(hour / 6) | 0].add(packCell(mcx, mcy));
     let img = -1;
     if (this.opts.images) {
       if (this.opts.frame === 'vehicle') {
-        const icx = Math.floor(x * this.imgK);
-        const icy = Math.floor(y * this.imgK);
+        const icx = Math.floor(x * this.imgK + 0.5);
+        const icy = Math.floor(y * this.imgK + 0.5);
         if (inRange(icx, icy)) img = packCell(icx, icy);
       } else {
         const b = this.opts.bbox!;

@@ -1,0 +1,155 @@
+import { describe, expect, test } from 'vitest';
+import type { GpsPoint } from '@cotrans/ingest';
+import {
+  VehicleWindow,
+  FEATURE_COLUMNS,
+  TRANSFERABLE_COLUMNS,
+  NAN_COLUMNS,
+  entropy,
+  jaccard,
+  shiftJaccard,
+  mapSimilarity,
+  mapViews,
+  laplacianCells,
+  LocalClock,
+  dayKey,
+  weekdayOf,
+} from '@cotrans/features';
+import { commuter, taxi, MONDAY } from './synth.js';
+
+const OPTS = { tz: 'Europe/Berlin' };
+const val = (r: { features: { values: number[] } }, name: string) => r.features.values[FEATURE_COLUMNS.indexOf(name)];
+const SPAN = 32768;
+const cell = (x: number, y: number) => (x + SPAN / 2) * SPAN + (y + SPAN / 2);
+
+describe('columns', () => {
+  test('12 transferable columns, all among the feature columns, no raw coordinates', () => {
+    expect(TRANSFERABLE_COLUMNS).toHaveLength(12);
+    for (const c of TRANSFERABLE_COLUMNS) expect(FEATURE_COLUMNS).toContain(c);
+    expect(new Set(FEATURE_COLUMNS).size).toBe(FEATURE_COLUMNS.length);
+    for (const c of FEATURE_COLUMNS) expect(c).not.toMatch(/lat|lon/);
+  });
+});
+
+describe('entropy and similarity', () => {
+  test('entropy matches scipy.stats.entropy', () => {
+    expect(entropy([1, 2, 3])).toBeCloseTo(1.0114042647073518, 12); // scipy.stats.entropy([1,2,3])
+    expect(entropy([5, 5, 5, 5])).toBeCloseTo(Math.log(4), 12);
+    expect(entropy([7])).toBe(0);
+    expect(entropy([0, 0])).toBe(0);
+    expect(entropy([0, 3])).toBe(0);
+  });
+
+  test('Jaccard with +0.1 smoothing', () => {
+    const a = new Set([cell(0, 0), cell(1, 0)]);
+    const b = new Set([cell(1, 0), cell(2, 0)]);
+    expect(jaccard(a, b)).toBeCloseTo(1.1 / 3.1, 12);
+    expect(jaccard(new Set(), new Set())).toBe(1);
+  });
+
+  test('a one-cell shift keeps a large part of the similarity that plain Jaccard loses', () => {
+    const line = new Set(Array.from({ length: 10 }, (_, i) => cell(i, 0)));
+    const up = new Set(Array.from({ length: 10 }, (_, i) => cell(i, 1)));
+    const far = new Set(Array.from({ length: 10 }, (_, i) => cell(i, 50)));
+    expect(jaccard(line, up)).toBeLessThan(0.01);
+    expect(shiftJaccard(line, up)).toBeGreaterThan(0.19);
+    expect(mapSimilarity(mapViews(line), mapViews(up))).toBeGreaterThan(3 * mapSimilarity(mapViews(line), mapViews(far)));
+    expect(mapSimilarity(mapViews(line), mapViews(line))).toBeGreaterThan(mapSimilarity(mapViews(line), mapViews(up)));
+  });
+
+  test('cells on row 0 and column 0 count (reference bug not copied)', () => {
+    const a = new Set([cell(0, 0), cell(0, 5), cell(5, 0)]);
+    expect(jaccard(a, a)).toBe(1);
+    // the Laplacian of a single cell: itself plus its four neighbours
+    expect(laplacianCells(new Set([cell(0, 0)])).size).toBe(5);
+  });
+});
+
+describe('local time', () => {
+  test('UTC offsets through DST and day keys', () => {
+    const c = new LocalClock('Europe/Berlin');
+    expect(c.offsetMs(Date.UTC(2024, 2, 31, 0, 30))).toBe(3600_000);
+    expect(c.offsetMs(Date.UTC(2024, 2, 31, 1, 30))).toBe(7200_000);
+    expect(dayKey(c.dayOf(Date.UTC(2024, 2, 3, 23, 30)))).toBe('2024-03-04');
+    expect(weekdayOf(c.dayOf(MONDAY))).toBe(1);
+    expect(new LocalClock('America/Los_Angeles').offsetMs(Date.UTC(2008, 4, 26, 12))).toBe(-7 * 3600_000);
+  });
+
+  function drive(startUtc: number): GpsPoint[] {
+    return Array.from({ length: 120 }, (_, i) => ({ vehicleId: 'v', ts: startUtc + i * 15_000, lat: 52.5 + i * 0.0013, lon: 13.4 }));
+  }
+
+  test('night driving uses the fleet time zone, not UTC', () => {
+    // 00:30 local (23:30 UTC the day before): night in Berlin
+    const a = new VehicleWindow('v', OPTS).add(drive(Date.UTC(2024, 2, 4, 23, 30))).result();
+    expect(val(a, 'night_drive_share')).toBe(1);
+    // 05:30 local (04:30 UTC): not night in Berlin
+    const b = new VehicleWindow('v', OPTS).add(drive(Date.UTC(2024, 2, 5, 4, 30))).result();
+    expect(val(b, 'night_drive_share')).toBe(0);
+    expect(b.images!.dayKeys).toEqual(['2024-03-05']);
+  });
+});
+
+describe('features of a commuter and a taxi', () => {
+  const c = new VehicleWindow('c', OPTS).add(commuter('c', { faults: true })).result();
+  const t = new VehicleWindow('t', OPTS).add(taxi('t', { faults: true })).result();
+
+  test('commuter: two trips per weekday, home every night, no night driving', () => {
+    expect(c.features.flags).toEqual([]);
+    expect(val(c, 'active_days')).toBe(7);
+    expect(val(c, 'trips_per_day')).toBeCloseTo(12 / 7, 6);
+    expect(val(c, 'overnight_consistency')).toBe(1);
+    expect(val(c, 'night_drive_share')).toBe(0);
+    expect(val(c, 'stay_locations')).toBe(3); // home, work, shop
+    expect(val(c, 'top_location_share')).toBeGreaterThan(0.5);
+    expect(val(c, 'speed_p50_kmh')).toBeGreaterThan(30);
+    expect(val(c, 'speed_p50_kmh')).toBeLessThan(46);
+    // 16 km on weekdays, 7 km on Saturday, 0 on Sunday (Sunday still active: the car reports parked)
+    expect(val(c, 'dist_mean_km')).toBeGreaterThan(12);
+    expect(val(c, 'dist_mean_km')).toBeLessThan(14);
+    expect(val(c, 'weekend_weekday_ratio')).toBeLessThan(1);
+  });
+
+  test('taxi: more distance, coverage, trips and spread than the commuter', () => {
+    expect(val(t, 'dist_mean_km')).toBeGreaterThan(10 * val(c, 'dist_mean_km'));
+    expect(val(t, 'cov_mean_cells')).toBeGreaterThan(5 * val(c, 'cov_mean_cells'));
+    expect(val(t, 'trips_per_day')).toBeGreaterThan(10);
+    expect(val(t, 'night_drive_share')).toBeGreaterThan(0);
+    expect(val(t, 'stay_locations')).toBeGreaterThan(20);
+    expect(val(t, 'active_hours_per_day')).toBeGreaterThan(15);
+  });
+
+  test('no NaN outside the documented columns', () => {
+    for (const r of [c, t]) {
+      r.features.values.forEach((v, i) => {
+        if (!NAN_COLUMNS.includes(FEATURE_COLUMNS[i])) expect(Number.isFinite(v), FEATURE_COLUMNS[i]).toBe(true);
+      });
+    }
+  });
+
+  test('location invariance: the same car moved to another city has the same features', () => {
+    // 1,700 km east on the same parallel: every metric distance is unchanged
+    const moved = commuter('c', { faults: true }).map((p) => ({ ...p, lon: p.lon + 25.1 }));
+    const m = new VehicleWindow('c', OPTS).add(moved).result();
+    for (const name of FEATURE_COLUMNS) {
+      const a = val(c, name);
+      const b = val(m, name);
+      expect(Math.abs(a - b), name).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(a)));
+    }
+  });
+});
+
+describe('flags: vehicles with too little data are flagged, never dropped', () => {
+  test('too few points and one active day', () => {
+    const pts = commuter('x', { days: 1 }).slice(0, 20);
+    const r = new VehicleWindow('x', OPTS).add(pts).result();
+    expect(r.features.flags).toEqual(['too_few_points', 'one_active_day']);
+    expect(Number.isNaN(val(r, 'sim_days_mean'))).toBe(true);
+    expect(Number.isNaN(val(r, 'weekend_weekday_ratio'))).toBe(true);
+  });
+  test('a window that saw nothing valid', () => {
+    const r = new VehicleWindow('x', OPTS).result();
+    expect(r.features.flags).toEqual(['no_data']);
+    expect(r.features.nPoints).toBe(0);
+  });
+});
