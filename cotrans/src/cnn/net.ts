@@ -93,6 +93,7 @@ export class Cnn {
   private specs: ParamSpec[] = [];
   private flatSize = 0;
   backend = '';
+  private fits = 0;
 
   private constructor(config: CnnConfig) {
     this.config = config;
@@ -186,7 +187,14 @@ export class Cnn {
   async fit(
     images: Float32Array,
     labels: ArrayLike<number>,
-    opts: { onEpoch?: (log: EpochLog) => void; sampleWeight?: ArrayLike<number> } = {},
+    opts: {
+      onEpoch?: (log: EpochLog) => void;
+      sampleWeight?: ArrayLike<number>;
+      /** Held-out set for early stopping (e.g. other vehicles' days); replaces the internal split. */
+      validation?: { images: Float32Array; labels: ArrayLike<number> };
+      /** Overrides config.maxEpochs (a warm-started refit needs fewer). */
+      maxEpochs?: number;
+    } = {},
   ): Promise<CnnFitResult> {
     const tf = this.tf;
     const c = this.config;
@@ -194,12 +202,14 @@ export class Cnn {
     const per = c.inputSize * c.inputSize * c.channels;
     if (images.length !== n * per) throw new RangeError(`images hold ${images.length / per} samples of ${c.inputSize}x${c.inputSize}x${c.channels}, labels ${n}`);
     if (n < 2) throw new RangeError('need at least 2 training images');
-    const rand = mulberry32(c.seed ^ 0x5bd1e995);
+    const rand = mulberry32((c.seed ^ 0x5bd1e995) + this.fits++);
     const order = Array.from({ length: n }, (_, i) => i);
     shuffle(order, rand);
-    const nVal = n >= 20 && c.validationSplit > 0 ? Math.max(1, Math.round(n * c.validationSplit)) : 0;
-    const val = order.slice(0, nVal);
-    const train = order.slice(nVal);
+    const ext = opts.validation;
+    const nVal = ext ? ext.labels.length : n >= 20 && c.validationSplit > 0 ? Math.max(1, Math.round(n * c.validationSplit)) : 0;
+    const val = ext ? [] : order.slice(0, nVal);
+    const train = ext ? order : order.slice(nVal);
+    const maxEpochs = opts.maxEpochs ?? c.maxEpochs;
     const w = new Float32Array(n).fill(1);
     if (opts.sampleWeight) for (let i = 0; i < n; i++) w[i] = opts.sampleWeight[i];
     if (c.balanceClasses) {
@@ -227,7 +237,7 @@ export class Cnn {
       return tf.losses.sigmoidCrossEntropy(y, logits, sw) as tfjs.Scalar;
     };
     try {
-      for (let epoch = 1; epoch <= c.maxEpochs; epoch++) {
+      for (let epoch = 1; epoch <= maxEpochs; epoch++) {
         const t0 = performance.now();
         shuffle(train, rand);
         let sum = 0;
@@ -240,7 +250,15 @@ export class Cnn {
         }
         const secs = (performance.now() - t0) / 1000;
         let valLoss: number | null = null;
-        if (nVal) {
+        if (ext && nVal) {
+          const p = await this.predict(ext.images);
+          let vs = 0;
+          for (let i = 0; i < nVal; i++) {
+            const q = Math.min(1 - 1e-7, Math.max(1e-7, p[i]));
+            vs -= ext.labels[i] > 0.5 ? Math.log(q) : Math.log(1 - q);
+          }
+          valLoss = vs / nVal;
+        } else if (nVal) {
           let vs = 0;
           for (let b = 0; b < val.length; b += 256) {
             const rows = val.slice(b, b + 256);

@@ -1,0 +1,181 @@
+// M2, the image view: a day-level CNN (one 24x24 image per day; a vehicle's score is the mean over
+// its days) and/or a vehicle-level CNN (the days stacked as channels), averaged when both are on.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Cnn, type CnnConfig, type EpochLog } from './net.js';
+import type { BackendPreference } from './backend.js';
+import { mulberry32, shuffle } from '../rng.js';
+
+/** Structurally @cotrans/features' VehicleImages. */
+export interface VehicleImageSet {
+  vehicleId: string;
+  size: number;
+  dayKeys: string[];
+  days: Float32Array[];
+  aggregate: Float32Array;
+}
+
+export type ImageMode = 'day' | 'vehicle' | 'both';
+
+export interface ImageModelOptions {
+  mode: ImageMode;
+  /** Channels of the vehicle-level model: the most recent days, zero-padded (7). */
+  dayChannels: number;
+  /** Vehicles held out of training for early stopping and the ensemble weight. */
+  valFraction: number;
+  cnn: Partial<CnnConfig>;
+  seed: number;
+  backend?: BackendPreference;
+}
+
+export const DEFAULT_IMAGE_MODEL: ImageModelOptions = { mode: 'both', dayChannels: 7, valFraction: 0.2, cnn: {}, seed: 0 };
+
+function dayImages(v: VehicleImageSet): Float32Array[] {
+  return v.days.length ? v.days : [v.aggregate];
+}
+
+function stackDays(v: VehicleImageSet, channels: number): Float32Array {
+  const px = v.size * v.size;
+  const out = new Float32Array(px * channels);
+  const order = v.dayKeys.map((k, i) => [k, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+  const chosen = order.slice(-channels);
+  chosen.forEach((d, c) => {
+    const img = v.days[d];
+    for (let p = 0; p < px; p++) out[p * channels + c] = img[p];
+  });
+  return out;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export interface ImageFitReport {
+  day?: { epochs: EpochLog[]; bestEpoch: number };
+  vehicle?: { epochs: EpochLog[]; bestEpoch: number };
+  /** On the held-out vehicles: Brier score and accuracy of the (pseudo-)labels. */
+  heldOut: { n: number; brier: number; accuracy: number };
+}
+
+export class ImageModel {
+  readonly options: ImageModelOptions;
+  day: Cnn | null = null;
+  vehicle: Cnn | null = null;
+  size = 0;
+
+  constructor(options: Partial<ImageModelOptions> = {}) {
+    this.options = { ...DEFAULT_IMAGE_MODEL, ...options };
+  }
+
+  private async ensureNets(size: number) {
+    if (this.size && this.size !== size) throw new RangeError(`images are ${size}px but the model was built for ${this.size}px`);
+    this.size = size;
+    const o = this.options;
+    const base = { ...o.cnn, inputSize: size, seed: o.seed };
+    if (o.mode !== 'vehicle' && !this.day) this.day = await Cnn.create({ ...base, channels: 1 }, o.backend);
+    if (o.mode !== 'day' && !this.vehicle) this.vehicle = await Cnn.create({ ...base, channels: o.dayChannels, seed: o.seed + 1 }, o.backend);
+  }
+
+  /**
+   * Trains (or, called again, continues training: warm start) on vehicles with 0/1 labels.
+   * Validation is by vehicle, so no vehicle's days sit on both sides.
+   */
+  async fit(vehicles: VehicleImageSet[], labels: number[], opts: { maxEpochs?: number; onEpoch?: (which: 'day' | 'vehicle', log: EpochLog) => void } = {}): Promise<ImageFitReport> {
+    if (!vehicles.length) throw new RangeError('no vehicles to train the image model on');
+    await this.ensureNets(vehicles[0].size);
+    const rand = mulberry32(this.options.seed ^ 0x2545f491);
+    const order = vehicles.map((_, i) => i);
+    shuffle(order, rand);
+    const nVal = vehicles.length >= 10 ? Math.max(2, Math.round(vehicles.length * this.options.valFraction)) : 0;
+    const valIdx = order.slice(0, nVal);
+    const trIdx = nVal ? order.slice(nVal) : order;
+    const report: ImageFitReport = { heldOut: { n: 0, brier: NaN, accuracy: NaN } };
+    const dayData = (idx: number[]) => {
+      const imgs: Float32Array[] = [];
+      const ys: number[] = [];
+      for (const i of idx) for (const d of dayImages(vehicles[i])) {
+        imgs.push(d);
+        ys.push(labels[i]);
+      }
+      return { images: concat(imgs), labels: ys };
+    };
+    const vehData = (idx: number[]) => ({ images: concat(idx.map((i) => stackDays(vehicles[i], this.options.dayChannels))), labels: idx.map((i) => labels[i]) });
+    if (this.day) {
+      const tr = dayData(trIdx);
+      const r = await this.day.fit(tr.images, tr.labels, { maxEpochs: opts.maxEpochs, validation: nVal ? dayData(valIdx) : undefined, onEpoch: (l) => opts.onEpoch?.('day', l) });
+      report.day = { epochs: r.epochs, bestEpoch: r.bestEpoch };
+    }
+    if (this.vehicle) {
+      const tr = vehData(trIdx);
+      const r = await this.vehicle.fit(tr.images, tr.labels, { maxEpochs: opts.maxEpochs, validation: nVal ? vehData(valIdx) : undefined, onEpoch: (l) => opts.onEpoch?.('vehicle', l) });
+      report.vehicle = { epochs: r.epochs, bestEpoch: r.bestEpoch };
+    }
+    if (nVal) {
+      const p = await this.predict(valIdx.map((i) => vehicles[i]));
+      let brier = 0;
+      let hit = 0;
+      valIdx.forEach((i, k) => {
+        brier += (p[k] - labels[i]) ** 2;
+        if ((p[k] >= 0.5 ? 1 : 0) === labels[i]) hit++;
+      });
+      report.heldOut = { n: nVal, brier: brier / nVal, accuracy: hit / nVal };
+    }
+    return report;
+  }
+
+  /** P(shared) per vehicle. */
+  async predict(vehicles: VehicleImageSet[]): Promise<Float64Array> {
+    const out = new Float64Array(vehicles.length);
+    if (!vehicles.length) return out;
+    if (!this.day && !this.vehicle) throw new Error('image model is not trained');
+    let parts = 0;
+    if (this.day) {
+      const counts = vehicles.map((v) => dayImages(v).length);
+      const p = await this.day.predict(concat(vehicles.flatMap(dayImages)));
+      let o = 0;
+      counts.forEach((c, i) => {
+        let s = 0;
+        for (let k = 0; k < c; k++) s += p[o + k];
+        out[i] += s / c;
+        o += c;
+      });
+      parts++;
+    }
+    if (this.vehicle) {
+      const p = await this.vehicle.predict(concat(vehicles.map((v) => stackDays(v, this.options.dayChannels))));
+      p.forEach((v, i) => (out[i] += v));
+      parts++;
+    }
+    for (let i = 0; i < out.length; i++) out[i] /= parts;
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'image-model.json'), JSON.stringify({ format: 'cotrans-image-model', version: 1, options: this.options, size: this.size }, null, 1));
+    if (this.day) await this.day.save(dir, 'cnn-day');
+    if (this.vehicle) await this.vehicle.save(dir, 'cnn-vehicle');
+  }
+
+  static async load(dir: string, backend?: BackendPreference): Promise<ImageModel> {
+    const file = path.join(dir, 'image-model.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    if (meta.format !== 'cotrans-image-model' || meta.version !== 1) throw Object.assign(new Error(`${file}: not a version-1 cotrans image model`), { exitCode: 1 });
+    const m = new ImageModel({ ...meta.options, backend });
+    m.size = meta.size;
+    if (m.options.mode !== 'vehicle') m.day = await Cnn.load(dir, 'cnn-day', backend);
+    if (m.options.mode !== 'day') m.vehicle = await Cnn.load(dir, 'cnn-vehicle', backend);
+    return m;
+  }
+
+  dispose(): void {
+    this.day?.dispose();
+    this.vehicle?.dispose();
+  }
+}

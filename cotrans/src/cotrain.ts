@@ -1,0 +1,223 @@
+// Stage 2, co-training (Blum & Mitchell): M1 = RF on the full target feature view, M2 = CNN on the
+// image view, both started from the stage-1 seeds. Each round each model hands its most confident
+// unlabeled vehicles (p shared + n private, above a confidence floor) to the other's training set.
+// Stops when nothing new qualifies, when the models agree, or after maxRounds.
+import { RandomForestClassifier, type RandomForestOptions } from './rf/forest.js';
+import { ImageModel, type ImageModelOptions, type VehicleImageSet } from './cnn/images.js';
+import type { Seed } from './stage1.js';
+import { estimatePrior, shiftPrior } from './prior.js';
+
+export interface CotrainOptions {
+  maxRounds: number;
+  /** Additions per model per round, as a fraction of the target, split by the class prior (0.05). */
+  perRound: number;
+  /** Confidence (max class probability) an addition needs (0.8). */
+  floor: number;
+  /** Stop once M1 and M2 agree with Cohen's kappa at least this (0.9). */
+  agreementStop: number;
+  /** Re-estimate the target prior each round by EM on the in-domain models (false: measured to collapse towards 0 when the seeds hold few shared vehicles). */
+  reestimatePrior: boolean;
+  /** Epochs for the warm-started CNN refits after the first round. */
+  refitEpochs: number;
+  /** Ensemble weight of M1: 'auto' (from held-out pseudo-label Brier scores) or a fixed value. */
+  weightRf: 'auto' | number;
+  rf: RandomForestOptions;
+  image: Partial<ImageModelOptions>;
+}
+
+export const DEFAULT_COTRAIN: CotrainOptions = {
+  maxRounds: 5,
+  perRound: 0.05,
+  floor: 0.8,
+  agreementStop: 0.9,
+  reestimatePrior: false,
+  refitEpochs: 6,
+  weightRf: 'auto',
+  rf: { nEstimators: 100, minSamplesLeaf: 2, classWeight: 'balanced', oobScore: true, seed: 0 },
+  image: {},
+};
+
+export interface ClassCount {
+  shared: number;
+  private: number;
+}
+
+export interface RoundLog {
+  round: number;
+  /** Training-set sizes per class at the start of the round. */
+  rfSet: ClassCount;
+  cnnSet: ClassCount;
+  /** Additions made at the end of the round. */
+  addedToCnn: ClassCount;
+  addedToRf: ClassCount;
+  /** Share of the target on which M1 and M2 give the same label. */
+  agreement: number;
+  /** Cohen's kappa between M1's and M2's labels. */
+  kappa: number;
+  /** Target prior used this round. */
+  prior: number;
+  rfOob: number | null;
+  cnnHeldOut: { n: number; brier: number; accuracy: number };
+  /** Only with evaluation truth: accuracy of the pseudo-labels in each set and of this round's additions. */
+  pseudoAccuracy?: { rfSet: number; cnnSet: number; addedToCnn: number | null; addedToRf: number | null };
+  seconds: number;
+}
+
+export interface CotrainResult {
+  m1: RandomForestClassifier;
+  m2: ImageModel;
+  weightRf: number;
+  /** The target prior the posteriors were moved to. */
+  prior: number;
+  /** Prior-shifted P(shared) of M1, M2 and the ensemble. */
+  pRf: number[];
+  pCnn: number[];
+  pShared: number[];
+  rounds: RoundLog[];
+  stopReason: 'nothing-qualifies' | 'agreement' | 'max-rounds';
+}
+
+const count = (m: Map<number, boolean>): ClassCount => {
+  let s = 0;
+  for (const v of m.values()) if (v) s++;
+  return { shared: s, private: m.size - s };
+};
+
+export function ensemble(pRf: readonly number[], pCnn: readonly number[], weightRf: number): number[] {
+  return pRf.map((p, i) => weightRf * p + (1 - weightRf) * pCnn[i]);
+}
+
+/** Most confident rows per class not yet in `taken`, above the floor. */
+function pick(p: readonly number[], taken: Map<number, boolean>, quota: ClassCount, floor: number): Map<number, boolean> {
+  const out = new Map<number, boolean>();
+  for (const cls of [true, false]) {
+    const want = cls ? quota.shared : quota.private;
+    const cand = p
+      .map((v, i) => ({ i, c: cls ? v : 1 - v }))
+      .filter((e) => !taken.has(e.i) && e.c >= floor && e.c > 0.5)
+      .sort((a, b) => b.c - a.c || a.i - b.i)
+      .slice(0, want);
+    for (const e of cand) out.set(e.i, cls);
+  }
+  return out;
+}
+
+export async function cotrain(
+  data: { X: number[][]; images: VehicleImageSet[]; seeds: Seed[]; prior: number; truth?: boolean[] },
+  options: Partial<CotrainOptions> = {},
+  onRound?: (log: RoundLog) => void,
+): Promise<CotrainResult> {
+  const o = { ...DEFAULT_COTRAIN, ...options, rf: { ...DEFAULT_COTRAIN.rf, ...options.rf } };
+  const n = data.X.length;
+  if (data.images.length !== n) throw new RangeError(`feature view has ${n} vehicles, image view ${data.images.length}`);
+  const L1 = new Map<number, boolean>(data.seeds.map((s) => [s.index, s.shared]));
+  const L2 = new Map(L1);
+  const nShared = [...L1.values()].filter(Boolean).length;
+  if (nShared === 0 || nShared === L1.size) throw Object.assign(new Error('stage 1 produced seeds of a single class; co-training needs both'), { exitCode: 1 });
+  // Both models train class-balanced (RF class weights, CNN loss weights): their posteriors assume a
+  // prior of 1/2 and are moved to the estimated target prior before any decision.
+  // The prior starts at stage 1's estimate and is re-estimated each round by EM on the in-domain
+  // models' balanced posteriors (the source RF's calibration suffers from the domain shift).
+  let prior = Math.min(0.95, Math.max(0.02, data.prior));
+  const adj = (p: number) => shiftPrior(p, prior, 0.5);
+  const quota: ClassCount = { shared: Math.max(1, Math.round(o.perRound * n * prior)), private: Math.max(1, Math.round(o.perRound * n * (1 - prior))) };
+  const m2 = new ImageModel({ seed: o.rf.seed ?? 0, ...o.image });
+  const rounds: RoundLog[] = [];
+  let m1!: RandomForestClassifier;
+  let pRf: number[] = [];
+  let pCnn: number[] = [];
+  let rfBrier = NaN;
+  let cnnBrier = NaN;
+  let stopReason: CotrainResult['stopReason'] = 'max-rounds';
+  const truthAcc = (m: Map<number, boolean>) => {
+    if (!data.truth || m.size === 0) return null;
+    let h = 0;
+    for (const [i, v] of m) if (data.truth[i] === v) h++;
+    return h / m.size;
+  };
+  for (let round = 1; round <= o.maxRounds; round++) {
+    const t0 = performance.now();
+    const i1 = [...L1.keys()];
+    m1 = await new RandomForestClassifier(o.rf).fit(i1.map((i) => data.X[i]), i1.map((i) => (L1.get(i) ? 'shared' : 'private')));
+    const rawRf = m1.probaOf(data.X, 'shared');
+    const oob = m1.oobDecisionFunction;
+    if (oob) {
+      const k = m1.classes.indexOf('shared');
+      let s = 0;
+      let c = 0;
+      i1.forEach((i, r) => {
+        if (Number.isNaN(oob[r][k])) return;
+        s += (oob[r][k] - (L1.get(i) ? 1 : 0)) ** 2;
+        c++;
+      });
+      rfBrier = c ? s / c : NaN;
+    }
+    const i2 = [...L2.keys()];
+    const rep = await m2.fit(i2.map((i) => data.images[i]), i2.map((i) => (L2.get(i) ? 1 : 0)), round > 1 ? { maxEpochs: o.refitEpochs } : {});
+    cnnBrier = rep.heldOut.brier;
+    const rawCnn = Array.from(await m2.predict(data.images));
+    if (o.reestimatePrior) prior = Math.min(0.95, Math.max(0.02, estimatePrior(rawRf.map((p, i) => (p + rawCnn[i]) / 2), 0.5)));
+    pRf = rawRf.map(adj);
+    pCnn = rawCnn.map(adj);
+    let a11 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    for (let i = 0; i < n; i++) {
+      const u = pRf[i] >= 0.5;
+      const v = pCnn[i] >= 0.5;
+      if (u) a1++;
+      if (v) a2++;
+      if (u && v) a11++;
+    }
+    let agree = 0;
+    for (let i = 0; i < n; i++) if (pRf[i] >= 0.5 === pCnn[i] >= 0.5) agree++;
+    const agreement = agree / n;
+    // Cohen's kappa: agreement beyond chance (raw agreement is trivially high with a rare class)
+    const pe = (a1 / n) * (a2 / n) + (1 - a1 / n) * (1 - a2 / n);
+    const kappa = pe < 1 ? (agreement - pe) / (1 - pe) : 1;
+    void a11;
+    const log: RoundLog = {
+      round,
+      rfSet: count(L1),
+      cnnSet: count(L2),
+      addedToCnn: { shared: 0, private: 0 },
+      addedToRf: { shared: 0, private: 0 },
+      agreement,
+      kappa,
+      prior,
+      rfOob: m1.oobScore,
+      cnnHeldOut: rep.heldOut,
+      seconds: 0,
+    };
+    let stop: CotrainResult['stopReason'] | null = null;
+    if (kappa >= o.agreementStop) stop = 'agreement';
+    else if (round === o.maxRounds) stop = 'max-rounds';
+    let add1: Map<number, boolean> = new Map();
+    let add2: Map<number, boolean> = new Map();
+    if (!stop) {
+      add2 = pick(pRf, L2, quota, o.floor); // M1 teaches M2
+      add1 = pick(pCnn, L1, quota, o.floor); // M2 teaches M1
+      if (add1.size + add2.size === 0) stop = 'nothing-qualifies';
+      for (const [i, v] of add2) L2.set(i, v);
+      for (const [i, v] of add1) L1.set(i, v);
+      log.addedToCnn = count(add2);
+      log.addedToRf = count(add1);
+    }
+    if (data.truth) log.pseudoAccuracy = { rfSet: truthAcc(new Map(i1.map((i) => [i, L1.get(i)!])))!, cnnSet: truthAcc(new Map(i2.map((i) => [i, L2.get(i)!])))!, addedToCnn: truthAcc(add2), addedToRf: truthAcc(add1) };
+    log.seconds = (performance.now() - t0) / 1000;
+    rounds.push(log);
+    onRound?.(log);
+    if (stop) {
+      stopReason = stop;
+      break;
+    }
+  }
+  let weightRf: number;
+  if (o.weightRf === 'auto') {
+    // Inverse held-out Brier scores on pseudo-labels (RF: out-of-bag; CNN: held-out vehicles), clipped.
+    const a = Number.isFinite(rfBrier) ? 1 / Math.max(rfBrier, 1e-3) : 1;
+    const b = Number.isFinite(cnnBrier) ? 1 / Math.max(cnnBrier, 1e-3) : 1;
+    weightRf = Math.min(0.8, Math.max(0.2, a / (a + b)));
+  } else weightRf = o.weightRf;
+  return { m1, m2, weightRf, prior, pRf, pCnn, pShared: ensemble(pRf, pCnn, weightRf), rounds, stopReason };
+}

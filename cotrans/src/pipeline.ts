@@ -1,0 +1,124 @@
+// CoTrans end to end on computed fleets: stage 1 (source RF on the transferable features, aligned,
+// seeds) then stage 2 (co-training M1/M2 on the target), returning the model and its report.
+import { FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, type FleetResult } from '@cotrans/features';
+import { runStage1, type Stage1Options, type Stage1Result } from './stage1.js';
+import { cotrain, type CotrainOptions, type CotrainResult, type RoundLog } from './cotrain.js';
+import { CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
+import { userError, type LabelRow } from './io.js';
+
+export interface TrainOptions {
+  stage1?: Partial<Stage1Options>;
+  cotrain?: Partial<CotrainOptions>;
+  seed?: number;
+  /** Evaluation only: target truth, used to log pseudo-label accuracy and never to train. */
+  truth?: Map<string, boolean>;
+  onStage?: (stage: string, detail?: Record<string, number | string>) => void;
+  onRound?: (log: RoundLog) => void;
+}
+
+export interface TrainInput {
+  source: FleetResult;
+  sourceLabels: LabelRow[];
+  target: FleetResult;
+  tz: string;
+  imageSize?: number;
+  hashes?: Manifest['data'];
+}
+
+export interface TrainOutput {
+  model: CoTransModel;
+  stage1: Stage1Result;
+  cotrain: CotrainResult;
+  /** Target vehicles used (unflagged), in the order of the probabilities. */
+  targetIds: string[];
+  sourceUsed: number;
+  sourceSkipped: { unlabeled: number; flagged: number };
+}
+
+/** Source vehicles with labels and no flags; every label must name a vehicle of the source points. */
+export function joinSource(source: FleetResult, labels: LabelRow[], labelsPath = 'source labels'): { rows: FleetResult['features']; shared: boolean[]; unlabeled: number; flagged: number } {
+  const byId = new Map(source.features.map((f) => [f.vehicleId, f]));
+  const unknown = labels.filter((l) => !byId.has(l.vehicleId));
+  if (unknown.length) {
+    throw userError(`${labelsPath}: ${unknown.length} label(s) name vehicles absent from the source points, e.g. '${unknown[0].vehicleId}'${unknown.length > 1 ? `, '${unknown[1].vehicleId}'` : ''}`);
+  }
+  const lab = new Map(labels.map((l) => [l.vehicleId, l.shared]));
+  const rows: FleetResult['features'] = [];
+  const shared: boolean[] = [];
+  let unlabeled = 0;
+  let flagged = 0;
+  for (const f of source.features) {
+    if (!lab.has(f.vehicleId)) unlabeled++;
+    else if (f.flags.length) flagged++;
+    else {
+      rows.push(f);
+      shared.push(lab.get(f.vehicleId)!);
+    }
+  }
+  return { rows, shared, unlabeled, flagged };
+}
+
+export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): Promise<TrainOutput> {
+  const seed = opts.seed ?? 0;
+  const t0 = performance.now();
+  const src = joinSource(input.source, input.sourceLabels);
+  if (!src.rows.length) throw userError('source: no labeled vehicle with enough points (all flagged or unlabeled)');
+  const nPos = src.shared.filter(Boolean).length;
+  if (nPos === 0 || nPos === src.shared.length) throw userError(`source labels: a single class (${nPos ? 'shared' : 'private'} only) among the ${src.rows.length} usable source vehicles; stage 1 needs both classes`);
+  const target = input.target.features.filter((f) => !f.flags.length);
+  if (!target.length) throw userError(`target: no usable vehicle (${input.target.features.length} seen, all flagged or none)`);
+  const imageSize = input.imageSize ?? 24;
+
+  opts.onStage?.('stage1', { source: src.rows.length, target: target.length });
+  const trans = [...TRANSFERABLE_COLUMNS];
+  const groups: Record<string, number[]> = {};
+  trans.forEach((c, i) => {
+    const g = c.startsWith('dist') ? 'distance' : c.startsWith('cov') ? 'coverage' : c.startsWith('sim_days') ? 'day-to-day similarity' : 'within-day similarity';
+    (groups[g] ??= []).push(i);
+  });
+  const s1 = await runStage1({ X: featureRows(src.rows, trans), shared: src.shared }, { X: featureRows(target, trans) }, { ...opts.stage1, featureSets: groups, rf: { seed, ...opts.stage1?.rf } });
+  const t1 = performance.now();
+
+  opts.onStage?.('stage2', { seeds: s1.seeds.length });
+  const full = [...FEATURE_COLUMNS];
+  const truth = opts.truth ? target.map((f) => opts.truth!.get(f.vehicleId) ?? false) : undefined;
+  const ct = await cotrain(
+    { X: featureRows(target, full), images: imageSets(target, input.target.images, imageSize), seeds: s1.seeds, prior: s1.prior, truth },
+    { ...opts.cotrain, rf: { seed, ...opts.cotrain?.rf }, image: { seed, ...opts.cotrain?.image } },
+    opts.onRound,
+  );
+  const t2 = performance.now();
+  const manifest: Manifest = {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    createdAt: new Date().toISOString(),
+    columns: { transferable: trans, full },
+    features: { tz: input.tz, imageSize },
+    stage1: { alignment: s1.alignment, source: s1.source, target: s1.target, coral: s1.coral, prior: s1.prior, mmd: s1.mmd },
+    seeds: s1.seeds.map((s) => ({ vehicleId: target[s.index].vehicleId, label: s.shared ? 'shared' : 'private', confidence: s.confidence })),
+    weightRf: ct.weightRf,
+    prior: ct.prior,
+    stopReason: ct.stopReason,
+    rounds: ct.rounds,
+    config: { seed, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
+    data: input.hashes ?? { source: '', sourceLabels: '', target: '' },
+    metrics: {
+      sourceVehicles: src.rows.length,
+      sourceShared: nPos,
+      targetVehicles: target.length,
+      targetFlagged: input.target.features.length - target.length,
+      stage1Rf: { oobScore: s1.rf.oobScore },
+      estimatedPrior: s1.prior,
+      predictedSharedShare: ct.pShared.filter((p) => p >= 0.5).length / target.length,
+    },
+    timings: { stage1_s: (t1 - t0) / 1000, stage2_s: (t2 - t1) / 1000 },
+  };
+  return {
+    model: new CoTransModel(manifest, s1.rf, ct.m1, ct.m2),
+    stage1: s1,
+    cotrain: ct,
+    targetIds: target.map((f) => f.vehicleId),
+    sourceUsed: src.rows.length,
+    sourceSkipped: { unlabeled: src.unlabeled, flagged: src.flagged },
+  };
+}

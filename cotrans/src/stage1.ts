@@ -1,0 +1,141 @@
+// Stage 1, source-target linking: an RF trained on the labeled source fleet's transferable features,
+// domains aligned (each standardised with its own statistics, optionally CORAL), the remaining domain
+// distance measured (multi-kernel MMD per feature set), the target scored, and confident seeds chosen
+// per class with a class-balance rule.
+import { RandomForestClassifier, type RandomForestOptions } from './rf/forest.js';
+import { applyLinear, coralTransform, fitStandardisation, mmd, standardise, type Standardisation } from './align.js';
+import type { Matrix } from './linalg.js';
+import { estimatePrior, shiftPrior } from './prior.js';
+
+export type Alignment = 'none' | 'standardise' | 'coral';
+
+export interface SeedOptions {
+  /** Seeds in all, as a fraction of the target (0.2). */
+  fraction: number;
+  /** Each class gets at least this share of the seeds, however rare it looks (0.3). */
+  minClassShare: number;
+  /** Confidence (max class probability) a seed needs (0.6). */
+  floor: number;
+  /** At least this many seeds per class, taken below the floor if need be (10). */
+  minPerClass: number;
+}
+
+export interface Stage1Options {
+  alignment: Alignment;
+  rf: RandomForestOptions;
+  seeds: SeedOptions;
+  /** Named groups of column indexes for the MMD report; 'all' is always added. */
+  featureSets?: Record<string, number[]>;
+  onProgress?: (treesDone: number, treesTotal: number) => void;
+}
+
+export const DEFAULT_STAGE1: Stage1Options = {
+  alignment: 'coral',
+  rf: { nEstimators: 100, criterion: 'entropy', minSamplesLeaf: 2, classWeight: 'balanced', seed: 0 },
+  // measured on simulated source -> target fleets (README): per-domain standardisation shifts the
+  // target by its own class mix, which differs from the source's; see the experiment table.
+  seeds: { fraction: 0.2, minClassShare: 0.3, floor: 0.6, minPerClass: 10 },
+};
+
+export interface Seed {
+  /** Row of the target. */
+  index: number;
+  shared: boolean;
+  confidence: number;
+}
+
+export interface Stage1Result {
+  rf: RandomForestClassifier;
+  alignment: Alignment;
+  source: Standardisation;
+  target: Standardisation;
+  coral: Matrix | null;
+  /** P(shared) per target row from the source-trained (class-balanced) RF, moved to the estimated target prior. */
+  pShared: number[];
+  /** The same before the prior shift (the RF's balanced-prior posterior). */
+  pBalanced: number[];
+  /** Estimated share of shared vehicles in the target (EM on the balanced posteriors). */
+  prior: number;
+  seeds: Seed[];
+  mmd: { set: string; columns: number; before: number; after: number }[];
+}
+
+function cols(X: number[][], idx: number[]): number[][] {
+  return X.map((r) => idx.map((i) => r[i]));
+}
+
+/**
+ * Picks confident rows per class from prior-shifted posteriors. Class-balance rule: the shared quota is
+ * the seed budget times the estimated prior, raised to `minClassShare` so the minority is not drowned,
+ * but never more than half the vehicles the prior says are shared (the rest are not confident).
+ */
+export function chooseSeeds(pShared: readonly number[], o: SeedOptions, prior?: number): Seed[] {
+  const n = pShared.length;
+  const pi = prior ?? (n ? pShared.reduce((a, b) => a + b, 0) / n : 0.5);
+  const total = Math.max(2 * o.minPerClass, Math.round(o.fraction * n));
+  const quotaFor = (share: number) => Math.max(o.minPerClass, Math.min(Math.round(total * Math.max(o.minClassShare, share)), Math.round(0.5 * share * n)));
+  const quota = { shared: quotaFor(pi), private: quotaFor(1 - pi) };
+  const out: Seed[] = [];
+  for (const cls of [true, false]) {
+    const cand = pShared
+      .map((p, index) => ({ index, shared: cls, confidence: cls ? p : 1 - p }))
+      .sort((a, b) => b.confidence - a.confidence || a.index - b.index);
+    const want = cls ? quota.shared : quota.private;
+    const above = cand.filter((c) => c.confidence >= o.floor && c.confidence > 0.5).slice(0, want);
+    const take = above.length >= o.minPerClass ? above : cand.slice(0, Math.min(o.minPerClass, want));
+    out.push(...take);
+  }
+  // a row can only be a seed of one class
+  const seen = new Set<number>();
+  return out.filter((s) => !seen.has(s.index) && (seen.add(s.index), true));
+}
+
+export async function runStage1(
+  source: { X: number[][]; shared: boolean[] },
+  target: { X: number[][] },
+  options: Partial<Stage1Options> = {},
+): Promise<Stage1Result> {
+  const o = { ...DEFAULT_STAGE1, ...options, seeds: { ...DEFAULT_STAGE1.seeds, ...options.seeds }, rf: { ...DEFAULT_STAGE1.rf, ...options.rf } };
+  if (!source.X.length) throw Object.assign(new Error('the source fleet has no usable vehicles'), { exitCode: 1 });
+  if (!target.X.length) throw Object.assign(new Error('the target fleet has no usable vehicles'), { exitCode: 1 });
+  const nPos = source.shared.filter(Boolean).length;
+  if (nPos === 0 || nPos === source.shared.length) throw Object.assign(new Error(`the source labels hold a single class (${nPos ? 'shared' : 'private'} only): stage 1 needs both`), { exitCode: 1 });
+  const sStats = fitStandardisation(source.X);
+  const tStats = fitStandardisation(target.X);
+  let Xs: number[][];
+  let Xt: number[][];
+  let coral: Matrix | null = null;
+  if (o.alignment === 'none') {
+    Xs = source.X.map((r) => [...r]);
+    Xt = target.X.map((r) => [...r]);
+  } else {
+    Xs = standardise(source.X, sStats);
+    Xt = standardise(target.X, tStats);
+    if (o.alignment === 'coral') {
+      coral = coralTransform(Xs, Xt);
+      Xs = applyLinear(Xs, coral);
+    }
+  }
+  // Before alignment: both domains on the source's scale (as the reference work z-scored them).
+  const beforeS = standardise(source.X, sStats);
+  const beforeT = standardise(target.X, sStats);
+  const nF = source.X[0].length;
+  const sets: Record<string, number[]> = { all: Array.from({ length: nF }, (_, i) => i), ...(o.featureSets ?? {}) };
+  const mmdRows = Object.entries(sets).map(([set, idx]) => ({
+    set,
+    columns: idx.length,
+    before: mmd(cols(beforeS, idx), cols(beforeT, idx)),
+    after: o.alignment === 'none' ? mmd(cols(beforeS, idx), cols(beforeT, idx)) : mmd(cols(Xs, idx), cols(Xt, idx)),
+  }));
+  const rf = await new RandomForestClassifier(o.rf).fit(Xs, source.shared.map((s) => (s ? 'shared' : 'private')), { onProgress: o.onProgress });
+  // The forest is class-balanced, so its posteriors assume a prior of 1/2.
+  const pBalanced = rf.probaOf(Xt, 'shared');
+  const prior = estimatePrior(pBalanced, 0.5);
+  const pShared = pBalanced.map((p) => shiftPrior(p, prior, 0.5));
+  return { rf, alignment: o.alignment, source: sStats, target: tStats, coral, pShared, pBalanced, prior, seeds: chooseSeeds(pShared, o.seeds, prior), mmd: mmdRows };
+}
+
+/** Applies a stage-1 alignment to new target rows (with the target statistics fitted at training). */
+export function alignTarget(X: number[][], r: Pick<Stage1Result, 'alignment' | 'target'>): number[][] {
+  return r.alignment === 'none' ? X.map((row) => [...row]) : standardise(X, r.target);
+}
