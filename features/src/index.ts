@@ -9,5 +9,5 @@ export { computeFleet, fleetBbox, type FleetResult, type ComputeFleetOptions } f
 export { CSV_HEADER, featuresToCsv, featuresCsvHeader, featuresCsvRow, parseFeaturesCsv } from './csv.js';
 export { LocalClock, clockFor, dayKey, weekdayOf } from './clock.js';
 export { distanceM, haversineM } from './geo.js';
-export { jaccard, shiftJaccard, mapSimilarity, mapViews, laplacianCells, pooledCells } from './similarity.js';
+export { jaccard, shiftJaccard, jaccardSorted, sortedCells, mapSimilarity, mapViews, laplacianCells, pooledCells, type MapViews } from './similarity.js';
 export { entropy, mean } from './stats.js';

@@ -137,6 +137,10 @@ export class VehicleWindow {
   private pendDay = 0;
   private pendS = 0;
 
+  private memoKey = -1;
+  private memoPeriod = -1;
+  private memoDay: DayAgg | null = null;
+
   // stay points and trips
   private hasAnchor = 0;
   private anLat = 0;
@@ -359,7 +363,18 @@ export class VehicleWindow {
     // cells are centred on the first fix (often the home): a parked car is not split over four cells
     const mcx = Math.floor(x * this.mapK + 0.5);
     const mcy = Math.floor(y * this.mapK + 0.5);
-    if (inRange(mcx, mcy)) d.periods[(hour / 6) | 0].add(packCell(mcx, mcy));
+    if (inRange(mcx, mcy)) {
+      const key = packCell(mcx, mcy);
+      const period = (hour / 6) | 0;
+      // consecutive fixes mostly share a cell: skip the Set when nothing changed (adding is idempotent,
+      // so this memo needs no place in the snapshot)
+      if (key !== this.memoKey || period !== this.memoPeriod || d !== this.memoDay) {
+        d.periods[period].add(key);
+        this.memoKey = key;
+        this.memoPeriod = period;
+        this.memoDay = d;
+      }
+    }
     let img = -1;
     if (this.opts.images) {
       if (this.opts.frame === 'vehicle') {

@@ -11,6 +11,8 @@ import {
   mapSimilarity,
   mapViews,
   laplacianCells,
+  pooledCells,
+  jaccardSorted,
   LocalClock,
   dayKey,
   weekdayOf,
@@ -55,6 +57,23 @@ describe('entropy and similarity', () => {
     expect(shiftJaccard(line, up)).toBeGreaterThan(0.19);
     expect(mapSimilarity(mapViews(line), mapViews(up))).toBeGreaterThan(3 * mapSimilarity(mapViews(line), mapViews(far)));
     expect(mapSimilarity(mapViews(line), mapViews(line))).toBeGreaterThan(mapSimilarity(mapViews(line), mapViews(up)));
+  });
+
+  test('the sorted-merge similarity equals the set definition, shifts included', () => {
+    const r = (seed: number) => {
+      let x = seed;
+      return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    };
+    const g = r(42);
+    for (let t = 0; t < 20; t++) {
+      const a = new Set(Array.from({ length: 1 + Math.floor(g() * 60) }, () => cell(Math.floor(g() * 12) - 6, Math.floor(g() * 12) - 6)));
+      const b = new Set(Array.from({ length: Math.floor(g() * 60) }, () => cell(Math.floor(g() * 12) - 6, Math.floor(g() * 12) - 6)));
+      const va = mapViews(a);
+      const vb = mapViews(b);
+      const bySets = 0.4 * shiftJaccard(a, b) + 0.3 * shiftJaccard(laplacianCells(a), laplacianCells(b)) + 0.3 * shiftJaccard(pooledCells(a), pooledCells(b));
+      expect(mapSimilarity(va, vb)).toBeCloseTo(bySets, 12);
+      expect(jaccardSorted(va.raw, vb.raw, SPAN)).toBeCloseTo(jaccard(a, b, SPAN), 12);
+    }
   });
 
   test('cells on row 0 and column 0 count (reference bug not copied)', () => {
