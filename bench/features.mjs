@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, performance, setTimeout */
 // npm run bench:features [-- --vehicles N] [--peer-budget S] [--no-peer]
 // Points/s of the features stage on a simulated week of the target fleet (writeFleet, cached under
 // bench/results/): parse only vs parse + clean + features + images, in the same run, plus the
@@ -60,7 +61,7 @@ const memory = await (async () => {
   const { generateFleet } = await import(join(root, 'fixtures/dist/index.js'));
   await settle();
   const h0 = process.memoryUsage().heapUsed;
-  let fleet = generateFleet({ preset: 'target', vehicles: 200, days: 7, seed: 2 });
+  const fleet = generateFleet({ preset: 'target', vehicles: 200, days: 7, seed: 2 });
   const windows = new Map();
   for (const b of fleet.points()) {
     for (const p of b) {
@@ -69,8 +70,7 @@ const memory = await (async () => {
       w.push(p.ts, p.lat, p.lon);
     }
   }
-  fleet = null;
-  await settle();
+  await settle(); // the simulator's route cache stays alive here: the figure is an upper bound
   const heapKB = (process.memoryUsage().heapUsed - h0) / windows.size / 1024;
   let snapMax = 0;
   let snapSum = 0;
