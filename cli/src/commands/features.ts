@@ -39,7 +39,7 @@ export const command: Command = {
     tz: { type: 'string', arg: 'Area/City', help: "fleet time zone (IANA); default: city.json next to the input" },
     'window-days': { type: 'string', arg: 'N', help: 'window length in local days (the latest N days per vehicle)', default: '7' },
     frame: { type: 'string', arg: 'vehicle|city', help: 'image frame: centred on the most visited place, or a fixed extent', default: 'vehicle' },
-    bbox: { type: 'string', arg: 'W,S,E,N', help: "extent of the 'city' frame; default: taken from the data (0.1-99.9% quantiles)" },
+    bbox: { type: 'string', arg: 'W,S,E,N', help: "extent of the 'city' frame; default: city.json next to the input, else the data's 0.1-99.9% quantiles" },
     'image-size': { type: 'string', arg: 'PX', help: 'image side: 24, 32 or 64', default: '24' },
     'cell-m': { type: 'string', arg: 'M', help: "pixel size of the 'vehicle' frame, metres", default: '1000' },
     images: { type: 'string', arg: 'DIR', help: 'write 8-bit grey PNGs: DIR/<vehicle>/<YYYY-MM-DD>.png and aggregate.png' },
@@ -86,7 +86,9 @@ Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
     let bbox: [number, number, number, number] | undefined;
     const bboxRaw = str(args, 'bbox');
     if (bboxRaw) bbox = parseBbox(bboxRaw);
-    else if (frame === 'city' && imagesDir) {
+    else if (frame === 'city' && imagesDir && Array.isArray(city?.bbox) && city.bbox.length === 4) {
+      bbox = parseBbox(city.bbox.join(','));
+    } else if (frame === 'city' && imagesDir) {
       bbox = await features.fleetBbox(ingest.readPoints(input, readOpts));
       process.stderr.write(`features: city frame bbox from the data: ${bbox.map((x) => x.toFixed(5)).join(',')}\n`);
     }
