@@ -75,7 +75,7 @@ export interface RunningConsumer {
   /** Settles when the consumer stops: resolves after stop(), rejects on a handler or fatal error. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
-  /** Resolves once no message has arrived for `ms`. */
+  /** Resolves once the consumer has joined its group and no message has arrived for `ms`. */
   waitIdle(ms: number, opts?: { signal?: AbortSignal }): Promise<void>;
 }
 
@@ -238,8 +238,11 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     // kafkajs restarts the consumer itself on retriable errors (e.g. the broker was down a while).
     if (!e.payload.restart) void fail(e.payload.error);
   });
+  let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     resumeCache.clear(); // partitions may have moved: ask the handler again
+    joined = true;
+    stats.lastActivity = Date.now();
   });
 
   await producer.connect();
@@ -272,7 +275,8 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     async waitIdle(ms, o = {}) {
       for (;;) {
         if (o.signal?.aborted || stopping) return;
-        const quiet = Date.now() - stats.lastActivity;
+        // Idle time counts from joining the group (a restart may wait for a crashed member's session to expire).
+        const quiet = joined ? Date.now() - stats.lastActivity : 0;
         if (quiet >= ms) return;
         await new Promise((r) => setTimeout(r, Math.min(250, ms - quiet)));
       }

@@ -31,6 +31,8 @@ export interface ReplayStats {
   elapsedMs: number;
 }
 
+const SEND_BYTES = 512 * 1024;
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((res) => {
     if (signal?.aborted) return res();
@@ -80,16 +82,24 @@ export async function replay(source: AsyncIterable<GpsPoint[]> | Iterable<GpsPoi
 
   const send = async (pts: GpsPoint[]) => {
     const msgs = toMessages(pts, max).map((m) => ({ key: m.key, value: encodePoints(m.points) }));
-    const deadline = Date.now() + retryFor;
-    for (;;) {
-      try {
-        // A few sends in flight would be faster, but one at a time keeps per-vehicle order through retries.
-        await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: msgs });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline || opts.signal?.aborted) throw err;
-        stats.retries++;
-        await sleep(1000, opts.signal);
+    // Requests stay well under the broker's 1 MiB batch limit, however large the input batch.
+    for (let i = 0; i < msgs.length; ) {
+      let bytes = 0;
+      let j = i;
+      while (j < msgs.length && (j === i || bytes + msgs[j].value.length < SEND_BYTES)) bytes += msgs[j++].value.length;
+      const chunk = msgs.slice(i, j);
+      i = j;
+      const deadline = Date.now() + retryFor;
+      for (;;) {
+        try {
+          // One request at a time keeps per-vehicle order through retries.
+          await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: chunk });
+          break;
+        } catch (err) {
+          if (Date.now() > deadline || opts.signal?.aborted) throw err;
+          stats.retries++;
+          await sleep(1000, opts.signal);
+        }
       }
     }
     stats.points += pts.length;

@@ -37,6 +37,7 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
     if (naive !== 'reject' && naive !== 'utc') throw new UserError(`invalid --naive-time '${naive}' (expected reject or utc)`);
     const brokers = str(args, 'brokers')!;
     const topic = str(args, 'topic')!;
+    await ingest.listLogFiles(path); // a wrong path is reported before any connection is made
     if (bool(args, 'create-topics')) await ingest.ensureTopics(brokers, ingest.defaultTopics(6));
     const reader = ingest.readPoints(path, {
       format: format as never,
