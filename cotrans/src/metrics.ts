@@ -22,8 +22,10 @@ export function confusion(truth: readonly boolean[], pred: readonly boolean[]): 
   if (truth.length !== pred.length) throw new RangeError(`truth has ${truth.length} rows, predictions ${pred.length}`);
   const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (let i = 0; i < truth.length; i++) {
-    if (pred[i]) truth[i] ? c.tp++ : c.fp++;
-    else truth[i] ? c.fn++ : c.tn++;
+    if (pred[i] && truth[i]) c.tp++;
+    else if (pred[i]) c.fp++;
+    else if (truth[i]) c.fn++;
+    else c.tn++;
   }
   return c;
 }
@@ -60,7 +62,8 @@ export function rocCurve(truth: readonly boolean[], scores: readonly number[]): 
   let tp = 0;
   let fp = 0;
   for (let i = 0; i < idx.length; i++) {
-    truth[idx[i]] ? tp++ : fp++;
+    if (truth[idx[i]]) tp++;
+    else fp++;
     if (i + 1 < idx.length && scores[idx[i + 1]] === scores[idx[i]]) continue;
     pts.push({ fpr: div(fp, N), tpr: div(tp, P), threshold: scores[idx[i]] });
   }

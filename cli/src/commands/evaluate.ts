@@ -1,14 +1,112 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from '../kit.js';
-import { UserError } from '../kit.js';
+import { UserError, bool, num, str } from '../kit.js';
+import { progress } from '../progress.js';
 
-// Placeholder until its stage lands; replaced by the owning issue's work.
+const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) + '%' : 'n/a');
+
 export const command: Command = {
   name: 'evaluate',
-  summary: 'not yet implemented',
-  usage: 'cotrans evaluate',
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError('evaluate is not implemented yet');
+  summary: 'score predictions against truth, or run the full experiment table',
+  usage: 'cotrans evaluate --pred predictions.csv --truth labels.csv [--out report.md]\n       cotrans evaluate --experiment --source <points> --source-labels <csv> --target <points> --truth <csv> --out DIR',
+  options: {
+    pred: { type: 'string', arg: 'FILE', help: 'predictions CSV (vehicle_id,label,p_shared,...)' },
+    truth: { type: 'string', arg: 'FILE', help: 'truth labels CSV: vehicle_id,label[,stratum]' },
+    out: { type: 'string', arg: 'PATH', help: 'report.md to write (scoring), or the output directory (experiment)' },
+    experiment: { type: 'boolean', help: 'run source-only RF, CNN on seeds, CoTrans and the supervised upper bound' },
+    source: { type: 'string', arg: 'PATH', help: 'experiment: labeled source fleet GPS log' },
+    'source-labels': { type: 'string', arg: 'FILE', help: 'experiment: source labels CSV' },
+    target: { type: 'string', arg: 'PATH', help: 'experiment: target fleet GPS log' },
+    tz: { type: 'string', arg: 'Area/City', help: 'experiment: time zone of both fleets (default: city.json next to each)' },
+    folds: { type: 'string', arg: 'K', help: 'experiment: folds of the supervised upper bound', default: '5' },
+    epochs: { type: 'string', arg: 'N', help: 'experiment: CNN maximum epochs', default: '15' },
+    alignment: { type: 'string', arg: 'none|standardise|coral', help: 'experiment: stage-1 alignment', default: 'coral' },
+    seed: { type: 'string', arg: 'N', help: 'experiment: seed', default: '0' },
+  },
+  details: `Scoring: accuracy, precision, recall and F1 of 'shared', ROC AUC (from p_shared), the
+confusion matrix, and recall per stratum when the truth has a stratum column. Every predicted
+vehicle must be in the truth (exit 1 otherwise); truth vehicles without a prediction are reported.
+Experiment: one run on the same data writes DIR/experiment.md (table), DIR/experiment.json,
+DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence).`,
+  examples: [
+    'cotrans evaluate --pred predictions.csv --truth /tmp/tgt/labels.csv --out report.md',
+    'cotrans evaluate --experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp',
+  ],
+  async run(args) {
+    const learn = await import('@cotrans/learn');
+    if (bool(args, 'experiment')) {
+      const source = str(args, 'source', true);
+      const target = str(args, 'target', true);
+      const out = str(args, 'out', true);
+      const labels = await learn.readLabels(str(args, 'source-labels', true));
+      const truth = await learn.readLabels(str(args, 'truth', true));
+      const alignment = str(args, 'alignment') ?? 'coral';
+      if (!['none', 'standardise', 'coral'].includes(alignment)) throw new UserError(`invalid --alignment '${alignment}' (expected none, standardise or coral)`);
+      const tz = str(args, 'tz');
+      const load = async (p: string, name: string) => {
+        const bar = progress(`features ${name}`);
+        const f = await learn.loadFleet(p, { tz: await learn.resolveTz(p, tz), onProgress: (n) => bar.update(n) });
+        bar.done({ vehicles: f.features.length });
+        return f;
+      };
+      const src = await load(source, 'source');
+      const tgt = await load(target, 'target');
+      const res = await learn.runExperiment(
+        { source: src, sourceLabels: labels, target: tgt, truth, tz: tgt.tz },
+        {
+          seed: num(args, 'seed', { def: 0, integer: true, min: 0 }),
+          folds: num(args, 'folds', { def: 5, integer: true, min: 2, max: 20 }),
+          stage1: { alignment: alignment as 'coral' },
+          cotrain: { image: { cnn: { maxEpochs: num(args, 'epochs', { def: 15, integer: true, min: 1 })! } } },
+          onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'experiment', stage, ...d }) + '\n'),
+          onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', round: r.round, agreement: r.agreement, kappa: r.kappa, seconds: r.seconds }) + '\n'),
+        },
+      );
+      const files = await learn.writeExperiment(res, out);
+      process.stdout.write(learn.experimentMarkdown(res).split('\n## ')[0] + `\nwrote ${files.join(', ')}\n`);
+      res.train.model.dispose();
+      return;
+    }
+    const predPath = str(args, 'pred', true);
+    const truthPath = str(args, 'truth', true);
+    const preds = await learn.readPredictions(predPath);
+    const truth = await learn.readLabels(truthPath);
+    const tmap = new Map(truth.map((t) => [t.vehicleId, t]));
+    const unknown = preds.filter((p) => !tmap.has(p.vehicleId));
+    if (unknown.length) throw new UserError(`${predPath}: ${unknown.length} predicted vehicle(s) are not in ${truthPath}, e.g. '${unknown[0].vehicleId}'`);
+    if (!preds.length) throw new UserError(`${predPath}: no predictions`);
+    const predicted = new Set(preds.map((p) => p.vehicleId));
+    const unscored = truth.filter((t) => !predicted.has(t.vehicleId)).length;
+    const y = preds.map((p) => tmap.get(p.vehicleId)!.shared);
+    const yhat = preds.map((p) => p.shared);
+    const scores = preds.every((p) => Number.isFinite(p.pShared)) ? preds.map((p) => p.pShared) : undefined;
+    const r = learn.binaryReport(y, yhat, scores);
+    const hasStrata = preds.every((p) => tmap.get(p.vehicleId)!.stratum);
+    const lines = [
+      `# Evaluation of ${predPath}`,
+      '',
+      `${r.n} vehicles scored against ${truthPath}${unscored ? ` (${unscored} truth vehicles have no prediction)` : ''}.`,
+      '',
+      '| metric | value |',
+      '|---|---|',
+      `| accuracy | ${pct(r.accuracy)} |`,
+      `| precision (shared) | ${pct(r.precision)} |`,
+      `| recall (shared) | ${pct(r.recall)} |`,
+      `| F1 (shared) | ${pct(r.f1)} |`,
+      `| ROC AUC | ${scores ? pct(r.rocAuc) : 'n/a (no p_shared)'} |`,
+      '',
+      '| | predicted shared | predicted private |',
+      '|---|---|---|',
+      `| truly shared | ${r.confusion.tp} | ${r.confusion.fn} |`,
+      `| truly private | ${r.confusion.fp} | ${r.confusion.tn} |`,
+    ];
+    if (hasStrata) {
+      const ps = learn.perStratumRecall(y, yhat, preds.map((p) => tmap.get(p.vehicleId)!.stratum!));
+      lines.push('', '| stratum | true label | vehicles | recall |', '|---|---|---|---|', ...Object.entries(ps).map(([k, v]) => `| ${k} | ${v.truth} | ${v.n} | ${pct(v.recall)} |`));
+    }
+    const md = lines.join('\n') + '\n';
+    const out = str(args, 'out');
+    if (out) await writeFile(out, md);
+    process.stdout.write(md + (out ? `wrote ${out}\n` : ''));
   },
 };

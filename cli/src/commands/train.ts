@@ -1,14 +1,97 @@
 import type { Command } from '../kit.js';
-import { UserError } from '../kit.js';
+import { UserError, num, str } from '../kit.js';
+import { progress } from '../progress.js';
 
-// Placeholder until its stage lands; replaced by the owning issue's work.
 export const command: Command = {
   name: 'train',
-  summary: 'not yet implemented',
-  usage: 'cotrans train',
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError('train is not implemented yet');
+  summary: 'train CoTrans (stage 1 linking + stage 2 co-training) into a model directory',
+  usage: 'cotrans train --source <points> --source-labels <labels.csv> --target <points> --models DIR [--tz Area/City] [options]',
+  options: {
+    source: { type: 'string', arg: 'PATH', help: 'labeled source fleet GPS log (file or directory)' },
+    'source-labels': { type: 'string', arg: 'FILE', help: 'source labels CSV: vehicle_id,label[,stratum] (label shared|private)' },
+    target: { type: 'string', arg: 'PATH', help: 'unlabeled target fleet GPS log' },
+    models: { type: 'string', arg: 'DIR', help: 'model directory to write (replaced atomically)' },
+    tz: { type: 'string', arg: 'Area/City', help: 'time zone of both fleets; default: city.json next to each input' },
+    'source-tz': { type: 'string', arg: 'Area/City', help: 'time zone of the source fleet (overrides --tz)' },
+    format: { type: 'string', arg: 'FORMAT', help: 'auto | csv | jsonl | geolife | cabspotting | tdrive', default: 'auto' },
+    alignment: { type: 'string', arg: 'none|standardise|coral', help: 'stage-1 domain alignment', default: 'coral' },
+    rounds: { type: 'string', arg: 'N', help: 'maximum co-training rounds', default: '5' },
+    'per-round': { type: 'string', arg: 'FRACTION', help: 'additions per model per round, as a share of the target', default: '0.05' },
+    floor: { type: 'string', arg: 'P', help: 'confidence an addition needs', default: '0.8' },
+    'image-mode': { type: 'string', arg: 'day|vehicle|both', help: 'CNN: per-day images, days as channels, or both averaged', default: 'both' },
+    epochs: { type: 'string', arg: 'N', help: 'CNN maximum epochs (early stopping on held-out vehicles)', default: '15' },
+    seed: { type: 'string', arg: 'N', help: 'seed of every random choice', default: '0' },
+    'eval-truth': { type: 'string', arg: 'FILE', help: 'target labels for the round log only (pseudo-label accuracy); never used to train' },
+  },
+  details: `Computes features and images of both fleets, trains the random forest on the source's 12
+transferable features (domains aligned, MMD reported), picks confident target seeds per class,
+then co-trains M1 (RF, full feature view) and M2 (CNN, images) on the target. Writes DIR with
+manifest.json (version, columns, alignment, seeds, ensemble weight, round log, data hashes,
+metrics, timings), stage1-rf.json, m1-rf.json and image/ (CNN weights).
+Exit 1 on bad input: labels naming vehicles absent from the source, a single-class source,
+an empty target.`,
+  examples: [
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models',
+    'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 8 --alignment standardise',
+  ],
+  async run(args) {
+    const learn = await import('@cotrans/learn');
+    const source = str(args, 'source', true);
+    const labelsPath = str(args, 'source-labels', true);
+    const targetPath = str(args, 'target', true);
+    const models = str(args, 'models', true);
+    const alignment = str(args, 'alignment') ?? 'coral';
+    if (!['none', 'standardise', 'coral'].includes(alignment)) throw new UserError(`invalid --alignment '${alignment}' (expected none, standardise or coral)`);
+    const mode = str(args, 'image-mode') ?? 'both';
+    if (!['day', 'vehicle', 'both'].includes(mode)) throw new UserError(`invalid --image-mode '${mode}' (expected day, vehicle or both)`);
+    const format = (str(args, 'format') ?? 'auto') as 'auto';
+    const tz = str(args, 'tz');
+    const sourceTz = await learn.resolveTz(source, str(args, 'source-tz') ?? tz, '--source-tz or --tz');
+    const targetTz = await learn.resolveTz(targetPath, tz);
+    const labels = await learn.readLabels(labelsPath);
+    const truth = str(args, 'eval-truth') ? await learn.readLabels(str(args, 'eval-truth')!) : undefined;
+    const seed = num(args, 'seed', { def: 0, integer: true, min: 0 })!;
+    const t0 = performance.now();
+    const load = async (p: string, tzone: string, name: string) => {
+      const bar = progress(`features ${name}`);
+      const f = await learn.loadFleet(p, { tz: tzone, format, onProgress: (n) => bar.update(n) });
+      bar.done({ vehicles: f.features.length });
+      return f;
+    };
+    const src = await load(source, sourceTz, 'source');
+    const tgt = await load(targetPath, targetTz, 'target');
+    if (!tgt.features.length) throw new UserError(`${targetPath}: the target holds no vehicles`);
+    const tFeatures = (performance.now() - t0) / 1000;
+    const hashes = { source: await learn.hashInput(source), sourceLabels: await learn.hashInput(labelsPath), target: await learn.hashInput(targetPath) };
+    const out = await learn.trainCoTrans(
+      { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes },
+      {
+        seed,
+        truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
+        stage1: { alignment: alignment as 'coral' },
+        cotrain: {
+          maxRounds: num(args, 'rounds', { def: 5, integer: true, min: 1 })!,
+          perRound: num(args, 'per-round', { def: 0.05, min: 0.001, max: 0.5 })!,
+          floor: num(args, 'floor', { def: 0.8, min: 0.5, max: 1 })!,
+          image: { mode: mode as 'both', cnn: { maxEpochs: num(args, 'epochs', { def: 15, integer: true, min: 1 })! } },
+        },
+        onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'train', stage, ...d }) + '\n'),
+        onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', ...r }) + '\n'),
+      },
+    );
+    out.model.manifest.timings.features_s = tFeatures;
+    out.model.manifest.timings.total_s = (performance.now() - t0) / 1000;
+    await out.model.save(models);
+    const m = out.model.manifest;
+    const lines = [
+      `source: ${out.sourceUsed} labeled vehicles used (${out.sourceSkipped.flagged} flagged, ${out.sourceSkipped.unlabeled} unlabeled skipped)`,
+      `target: ${out.targetIds.length} vehicles (${tgt.features.length - out.targetIds.length} flagged, classified but not trained on)`,
+      `stage 1: alignment ${m.stage1.alignment}, MMD all ${m.stage1.mmd[0].before.toFixed(4)} -> ${m.stage1.mmd[0].after.toFixed(4)}, estimated shared share ${(100 * m.stage1.prior).toFixed(1)}%, ${m.seeds.length} seeds`,
+      `stage 2: ${m.rounds.length} round(s), stop: ${m.stopReason}, M1 weight ${m.weightRf.toFixed(2)}, predicted shared ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
+      `time: features ${tFeatures.toFixed(1)} s, stage 1 ${m.timings.stage1_s.toFixed(1)} s, stage 2 ${m.timings.stage2_s.toFixed(1)} s, total ${m.timings.total_s.toFixed(1)} s`,
+      `wrote ${models}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    out.model.dispose();
   },
 };
