@@ -1,0 +1,112 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeFleet } from '@cotrans/fixtures';
+import { parseCommandArgs } from '../../cli/src/kit.js';
+import { command as train } from '../../cli/src/commands/train.js';
+import { command as classify } from '../../cli/src/commands/classify.js';
+import { command as evaluate } from '../../cli/src/commands/evaluate.js';
+import { CoTransModel, readPredictions } from '@cotrans/learn';
+
+// Tiny fleets written as files, run through the real commands (features, stage 1, co-training,
+// model directory, classify, evaluate). Small nets and few epochs keep it to seconds.
+let dir: string;
+const run = async (cmd: typeof train, argv: string[]) => {
+  const a = parseCommandArgs(cmd, argv);
+  if (a === 'help') throw new Error('help');
+  const out: string[] = [];
+  const orig = process.stdout.write.bind(process.stdout);
+  const origErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    await cmd.run(a);
+  } finally {
+    process.stdout.write = orig;
+    process.stderr.write = origErr;
+  }
+  return out.join('');
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cotrans-learn-'));
+  await writeFleet({ preset: 'source', vehicles: 40, days: 3, seed: 3 }, path.join(dir, 'src'));
+  await writeFleet({ preset: 'target', vehicles: 50, days: 3, seed: 4, sharedShare: 0.3 }, path.join(dir, 'tgt'));
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const p = (...s: string[]) => path.join(dir, ...s);
+const trainArgs = (models: string, labels = p('src', 'labels.csv'), target = p('tgt', 'points.csv.gz')) => [
+  '--source', p('src', 'points.csv.gz'), '--source-labels', labels, '--target', target, '--models', models, '--epochs', '3', '--rounds', '2', '--image-mode', 'day',
+];
+
+describe('train / classify / evaluate', () => {
+  it('trains a versioned model directory, classifies every vehicle, and scores it', async () => {
+    const models = p('models');
+    const log = await run(train, trainArgs(models));
+    expect(log).toMatch(/stage 2: \d round/);
+    const m = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
+    expect(m).toMatchObject({ format: 'cotrans-models', version: 1 });
+    expect(m.columns.transferable).toHaveLength(12);
+    expect(m.data.source).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.seeds.length).toBeGreaterThan(0);
+    expect(m.rounds.length).toBeGreaterThan(0);
+    for (const f of ['stage1-rf.json', 'm1-rf.json', 'image/cnn-day.weights.bin']) expect(existsSync(path.join(models, f))).toBe(true);
+
+    const pred = p('pred.csv');
+    await run(classify, ['--models', models, '--input', p('tgt', 'points.csv.gz'), '--out', pred]);
+    const rows = await readPredictions(pred);
+    const truth = readFileSync(p('tgt', 'labels.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows.map((r) => r.vehicleId).sort()).toEqual(truth.map((l) => l.split(',')[0]).sort());
+    for (const r of rows) {
+      expect(r.pShared).toBeGreaterThanOrEqual(0);
+      expect(r.pShared).toBeLessThanOrEqual(1);
+      expect(r.shared).toBe(r.pShared >= 0.5);
+    }
+    // classify again from a reloaded model: same output
+    const again = p('pred2.csv');
+    await run(classify, ['--models', models, '--input', p('tgt', 'points.csv.gz'), '--out', again]);
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(pred, 'utf8'));
+
+    const report = await run(evaluate, ['--pred', pred, '--truth', p('tgt', 'labels.csv'), '--out', p('report.md')]);
+    expect(report).toMatch(/F1 \(shared\)/);
+    expect(report).toMatch(/\| private \| private \|/);
+    const acc = Number(/\| accuracy \| ([\d.]+)%/.exec(report)![1]);
+    expect(acc).toBeGreaterThan(60);
+
+    // an incompatible model directory is a user error
+    const mf = path.join(models, 'manifest.json');
+    writeFileSync(mf, JSON.stringify({ ...m, version: 99 }));
+    await expect(CoTransModel.load(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/version 99 is incompatible/) });
+    await expect(run(classify, ['--models', p('nowhere'), '--input', p('tgt', 'points.csv.gz'), '--out', pred])).rejects.toMatchObject({ exitCode: 1 });
+  }, 120_000);
+
+  it('runs the experiment table in one go: four rows, JSON, ROC and confidence PNGs', async () => {
+    const out = p('exp');
+    const log = await run(evaluate, ['--experiment', '--source', p('src', 'points.csv.gz'), '--source-labels', p('src', 'labels.csv'), '--target', p('tgt', 'points.csv.gz'), '--truth', p('tgt', 'labels.csv'), '--out', out, '--folds', '2', '--epochs', '2']);
+    expect(log).toMatch(/source-only RF/);
+    const json = JSON.parse(readFileSync(path.join(out, 'experiment.json'), 'utf8'));
+    expect(json.rows.map((r: { method: string }) => r.method)).toEqual(['source-only RF (stage 1)', 'CNN on stage-1 seeds', 'CoTrans', 'supervised upper bound (2-fold CV, RF+CNN)']);
+    for (const r of json.rows) expect(r.report.n).toBe(json.vehicles);
+    expect(json.rounds[0].pseudoAccuracy.rfSet).toBeGreaterThan(0);
+    for (const f of ['roc.png', 'confidence.png']) expect(readFileSync(path.join(out, f)).subarray(1, 4).toString()).toBe('PNG');
+    expect(readFileSync(path.join(out, 'experiment.md'), 'utf8')).toMatch(/\| CoTrans \|/);
+  }, 120_000);
+
+  it('rejects labels naming unknown vehicles, a single-class source and an empty target (exit 1)', async () => {
+    const text = readFileSync(p('src', 'labels.csv'), 'utf8');
+    writeFileSync(p('unknown.csv'), text + 'NOPE-1,shared,full-time\n');
+    await expect(run(train, trainArgs(p('m2'), p('unknown.csv')))).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/NOPE-1/) });
+    writeFileSync(p('single.csv'), text.split('\n').map((l, i) => (i === 0 || !l ? l : l.replace(',shared,', ',private,'))).join('\n'));
+    await expect(run(train, trainArgs(p('m2'), p('single.csv')))).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/single class/) });
+    writeFileSync(p('tgt', 'empty.csv'), 'vehicle_id,timestamp,lat,lon\n');
+    await expect(run(train, trainArgs(p('m2'), undefined, p('tgt', 'empty.csv')))).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/empty/) });
+    // a target whose only vehicle has too few points to be used
+    const t0 = Date.UTC(2026, 4, 4, 8);
+    writeFileSync(p('tgt', 'tiny.csv'), 'vehicle_id,timestamp,lat,lon\n' + [0, 1, 2].map((k) => `T1,${t0 + k * 15000},31.2,121.4${k}\n`).join(''));
+    await expect(run(train, trainArgs(p('m2'), undefined, p('tgt', 'tiny.csv')))).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/target: no usable vehicle/) });
+    writeFileSync(p('badlabel.csv'), 'vehicle_id,label\nA1,taxi\n');
+    await expect(run(evaluate, ['--pred', p('badlabel.csv'), '--truth', p('tgt', 'labels.csv')])).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/badlabel.csv:2/) });
+  }, 120_000);
+});

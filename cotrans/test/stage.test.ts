@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { chooseSeeds, runStage1, cotrain, mulberry32, gaussian } from '@cotrans/learn';
+import type { VehicleImageSet } from '@cotrans/learn';
+
+describe('stage 1 seeds', () => {
+  it('keeps the minority class: quota from the prior, raised to minClassShare, capped by half the estimated positives', () => {
+    // 100 vehicles, 10 confidently shared, 90 confidently private
+    const p = Array.from({ length: 100 }, (_, i) => (i < 10 ? 0.95 - i * 0.001 : 0.05));
+    const seeds = chooseSeeds(p, { fraction: 0.3, minClassShare: 0.3, floor: 0.6, minPerClass: 2 }, 0.1);
+    const shared = seeds.filter((s) => s.shared);
+    // 30 seeds * max(0.3, 0.1) = 9, but at most half of the 10 estimated shared -> 5
+    expect(shared.length).toBe(5);
+    expect(shared.every((s) => s.index < 10)).toBe(true);
+    expect(seeds.filter((s) => !s.shared).length).toBe(27);
+    expect(new Set(seeds.map((s) => s.index)).size).toBe(seeds.length);
+  });
+
+  it('rejects a single-class source, links a shifted target, and reports MMD before/after', async () => {
+    const r = mulberry32(5);
+    const make = (n: number, share: number, shift: number) => {
+      const X: number[][] = [];
+      const y: boolean[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = r() < share;
+        X.push([gaussian(r) + (s ? 3 : 0), gaussian(r) * (1 + shift) + 2 * shift, gaussian(r)]);
+        y.push(s);
+      }
+      return { X, shared: y };
+    };
+    const src = make(300, 0.4, 0);
+    const tgt = make(300, 0.15, 1);
+    await expect(runStage1({ X: src.X, shared: src.X.map(() => true) }, tgt)).rejects.toMatchObject({ exitCode: 1 });
+    const res = await runStage1(src, { X: tgt.X }, { rf: { nEstimators: 30, nJobs: 1 } });
+    expect(res.mmd[0].set).toBe('all');
+    expect(res.mmd[0].after).toBeLessThan(res.mmd[0].before);
+    // the shift is in a feature the classes do not differ on: without alignment the EM prior holds
+    const plain = await runStage1(src, { X: tgt.X }, { alignment: 'none', rf: { nEstimators: 30, nJobs: 1 } });
+    expect(plain.mmd[0].after).toBe(plain.mmd[0].before);
+    expect(Math.abs(plain.prior - 0.15)).toBeLessThan(0.08);
+    const acc = res.seeds.filter((s) => s.shared === tgt.shared[s.index]).length / res.seeds.length;
+    expect(acc).toBeGreaterThan(0.8);
+  });
+});
+
+describe('co-training', () => {
+  it('exchanges confident labels between the views, logs every round, and beats its seeds', async () => {
+    const r = mulberry32(9);
+    const n = 160;
+    const truth: boolean[] = [];
+    const X: number[][] = [];
+    const images: VehicleImageSet[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = i % 4 === 0;
+      truth.push(s);
+      X.push([gaussian(r) + (s ? 2.5 : 0), gaussian(r), gaussian(r)]);
+      const img = new Float32Array(64);
+      // shared vehicles: a wide spread of cells; private: two bright cells
+      for (let k = 0; k < 64; k++) img[k] = s ? (r() < 0.5 ? r() : 0) : k === 9 || k === 54 ? 1 : r() < 0.05 ? r() * 0.3 : 0;
+      images.push({ vehicleId: `V${i}`, size: 8, dayKeys: ['2026-05-04'], days: [img], aggregate: img });
+    }
+    const seeds = [0, 4, 8, 12, 16, 1, 2, 3, 5, 6, 7, 9].map((index) => ({ index, shared: truth[index], confidence: 0.9 }));
+    const rounds: unknown[] = [];
+    const res = await cotrain(
+      { X, images, seeds, prior: 0.25, truth },
+      { maxRounds: 4, perRound: 0.1, floor: 0.7, rf: { nEstimators: 30, nJobs: 1 }, image: { mode: 'day', cnn: { maxEpochs: 8, convs: [{ filters: 4, kernel: 3, pool: 2, poolType: 'max', padding: 'same' }], dense: 8, batchSize: 16, learningRate: 0.01 } } },
+      (l) => rounds.push(l),
+    );
+    expect(rounds.length).toBe(res.rounds.length);
+    const first = res.rounds[0];
+    expect(first.rfSet).toEqual({ shared: 5, private: 7 });
+    expect(first.addedToCnn.shared + first.addedToCnn.private + first.addedToRf.shared + first.addedToRf.private).toBeGreaterThan(0);
+    expect(first.pseudoAccuracy!.rfSet).toBe(1);
+    expect(res.weightRf).toBeGreaterThanOrEqual(0.2);
+    expect(res.weightRf).toBeLessThanOrEqual(0.8);
+    const acc = res.pShared.filter((p, i) => p >= 0.5 === truth[i]).length / n;
+    expect(acc).toBeGreaterThan(0.9);
+  });
+});
