@@ -92,3 +92,29 @@ test('PNG: 8-bit, one channel, the same pixels read back', async () => {
   expect(day0.channels).toBe(1);
   expect(Array.from(day0.pixels)).toEqual(Array.from(toGrey8(img.days[0])));
 });
+
+test('stay time across midnight is split between the two local days (parked, unit off)', () => {
+  // Berlin 2024-03-04 22:00 local = 21:00 UTC; parked until 02:00 local the next day
+  const at = { lat: BERLIN.lat, lon: BERLIN.lon };
+  const t0 = Date.UTC(2024, 2, 4, 21, 0);
+  const r = new VehicleWindow('p', { tz: 'Europe/Berlin' })
+    .add([
+      { vehicleId: 'p', ts: t0, ...at },
+      { vehicleId: 'p', ts: t0 + 4 * 3600_000, ...at },
+    ])
+    .result();
+  const img = r.images!;
+  expect(img.dayKeys).toEqual(['2024-03-04', '2024-03-05']);
+  const half = img.size >> 1;
+  const expected = Math.fround(Math.log1p(7200) / Math.log1p(DAY_S));
+  expect(img.days[0][half * img.size + half]).toBe(expected);
+  expect(img.days[1][half * img.size + half]).toBe(expected);
+  expect(r.cleaning.gaps).toBe(1);
+});
+
+test('the window slides: after three weeks only the last seven local days remain', () => {
+  const r = new VehicleWindow('car/1', { tz: 'Europe/Berlin', windowDays: 7 }).add(commuter('car/1', { days: 21 })).result();
+  expect(r.images!.dayKeys[0]).toBe('2024-03-18');
+  expect(r.images!.dayKeys).toHaveLength(7);
+  expect(r.features.values[0]).toBeGreaterThan(0);
+});
