@@ -24,6 +24,8 @@ export interface ExperimentRow {
 
 export interface ExperimentResult {
   rows: ExperimentRow[];
+  /** Vehicles placed into the pool from elsewhere (e.g. real taxis): their recall as shared, per method. */
+  placed?: { ids: string[]; recall: Record<string, number> };
   train: TrainOutput;
   vehicles: number;
   sharedShare: number;
@@ -73,7 +75,7 @@ async function supervised(target: FleetResult['features'], images: FleetResult['
 }
 
 export async function runExperiment(
-  input: { source: FleetResult; sourceLabels: LabelRow[]; target: FleetResult; truth: LabelRow[]; tz: string; imageSize?: number },
+  input: { source: FleetResult; sourceLabels: LabelRow[]; target: FleetResult; truth: LabelRow[]; tz: string; imageSize?: number; placedIds?: string[] },
   opts: TrainOptions & { folds?: number; onStage?: (stage: string, detail?: Record<string, number | string>) => void } = {},
 ): Promise<ExperimentResult> {
   const seed = opts.seed ?? 0;
@@ -114,7 +116,13 @@ export async function runExperiment(
   const t2 = performance.now();
   const pSup = await supervised(target, input.target.images, truth, opts.folds ?? 5, seed, { ...opts.cotrain?.image }, imageSize);
   add(`supervised upper bound (${opts.folds ?? 5}-fold CV, RF+CNN)`, pSup, (performance.now() - t2) / 1000);
-  return { rows, train, vehicles: ids.length, sharedShare: truth.filter(Boolean).length / truth.length, scores, truth };
+  let placed: ExperimentResult['placed'];
+  if (input.placedIds?.length) {
+    const want = new Set(input.placedIds);
+    const idx = ids.map((id, i) => (want.has(id) ? i : -1)).filter((i) => i >= 0);
+    placed = { ids: idx.map((i) => ids[i]), recall: Object.fromEntries(Object.entries(scores).map(([k, p]) => [k, idx.length ? idx.filter((i) => p[i] >= 0.5).length / idx.length : NaN])) };
+  }
+  return { rows, train, vehicles: ids.length, sharedShare: truth.filter(Boolean).length / truth.length, scores, truth, placed };
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
@@ -148,6 +156,10 @@ export function experimentMarkdown(r: ExperimentResult): string {
     lines.push('', '## Recall per stratum (share given the true label)', '', `| method | ${names.join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`);
     for (const x of withStrata) lines.push(`| ${x.method} | ${names.map((k) => `${pct(x.perStratum![k].recall)} (n=${x.perStratum![k].n})`).join(' | ')} |`);
   }
+  if (r.placed) {
+    lines.push('', `## Placed vehicles (${r.placed.ids.length}, e.g. real taxis moved into the pool): recall as shared`, '', '| method | recall |', '|---|---|');
+    for (const [k, v] of Object.entries(r.placed.recall)) lines.push(`| ${k} | ${pct(v)} |`);
+  }
   lines.push('', 'Plots: roc.png (ROC curves), confidence.png (accuracy of the top share of the target ranked by confidence).', '');
   return lines.join('\n');
 }
@@ -166,6 +178,7 @@ export async function writeExperiment(r: ExperimentResult, dir: string): Promise
     rounds: r.train.cotrain.rounds,
     stopReason: r.train.cotrain.stopReason,
     weightRf: r.train.cotrain.weightRf,
+    placed: r.placed,
     confidence: Object.fromEntries(Object.entries(r.scores).map(([k, p]) => [k, confidenceCurve(r.truth, p)])),
   };
   await writeFile(files[1], JSON.stringify(json, null, 1));

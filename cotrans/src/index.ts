@@ -28,3 +28,5 @@ export { runExperiment, experimentMarkdown, writeExperiment } from './experiment
 export type { ExperimentResult, ExperimentRow } from './experiment.js';
 export { lineChartSvg, writeSvgPng } from './plots.js';
 export type { Series } from './plots.js';
+export { placeFleet, localMidnight, localDay } from './place.js';
+export type { PlaceOptions } from './place.js';

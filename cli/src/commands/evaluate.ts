@@ -22,6 +22,9 @@ export const command: Command = {
     epochs: { type: 'string', arg: 'N', help: 'experiment: CNN maximum epochs', default: '15' },
     alignment: { type: 'string', arg: 'none|standardise|coral', help: 'experiment: stage-1 alignment', default: 'coral' },
     seed: { type: 'string', arg: 'N', help: 'experiment: seed', default: '0' },
+    real: { type: 'string', arg: 'PATH', help: 'experiment: real shared vehicles (e.g. a Cabspotting week) to place into the target pool; their recall is reported' },
+    'real-tz': { type: 'string', arg: 'Area/City', help: 'experiment: time zone of --real (e.g. America/Los_Angeles)' },
+    'real-format': { type: 'string', arg: 'FORMAT', help: 'experiment: format of --real', default: 'auto' },
   },
   details: `Scoring: accuracy, precision, recall and F1 of 'shared', ROC AUC (from p_shared), the
 confusion matrix, and recall per stratum when the truth has a stratum column. Every predicted
@@ -51,8 +54,32 @@ DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence)
       };
       const src = await load(source, 'source');
       const tgt = await load(target, 'target');
+      let placedIds: string[] | undefined;
+      const realPath = str(args, 'real');
+      if (realPath) {
+        const realTz = str(args, 'real-tz');
+        if (!realTz) throw new UserError('--real needs --real-tz (the time zone the real vehicles were recorded in)');
+        const ingest = await import('@cotrans/ingest');
+        const features = await import('@cotrans/features');
+        const days = [...tgt.images.values()].flatMap((im) => im.dayKeys).sort();
+        if (!days.length) throw new UserError(`${target}: no active day in the target pool to place --real into`);
+        const { readFile } = await import('node:fs/promises');
+        const { join, dirname } = await import('node:path');
+        const centre: { lat: number; lon: number } | null = await readFile(join(dirname(target), 'city.json'), 'utf8')
+          .then((t) => (JSON.parse(t) as { centre?: { lat: number; lon: number } }).centre ?? null)
+          .catch(() => null);
+        const moved = await learn.placeFleet(ingest.readPoints(realPath, { format: (str(args, 'real-format') ?? 'auto') as 'auto' }), { fromTz: realTz, toTz: tgt.tz, toFirstDay: days[0], toCentre: centre, idPrefix: 'real:' });
+        if (!moved.points.length) throw new UserError(`${realPath}: no points`);
+        moved.points.sort((a, b) => a.ts - b.ts);
+        const fr = await features.computeFleet([moved.points], { tz: tgt.tz });
+        tgt.features.push(...fr.features);
+        for (const [k, v] of fr.images) tgt.images.set(k, v);
+        placedIds = moved.vehicles;
+        for (const id of placedIds) truth.push({ vehicleId: id, shared: true, stratum: 'real-taxi' });
+        process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'experiment', stage: 'placed', vehicles: placedIds.length, points: moved.points.length, firstDay: days[0] }) + '\n');
+      }
       const res = await learn.runExperiment(
-        { source: src, sourceLabels: labels, target: tgt, truth, tz: tgt.tz },
+        { source: src, sourceLabels: labels, target: tgt, truth, tz: tgt.tz, placedIds },
         {
           seed: num(args, 'seed', { def: 0, integer: true, min: 0 }),
           folds: num(args, 'folds', { def: 5, integer: true, min: 2, max: 20 }),
@@ -63,7 +90,9 @@ DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence)
         },
       );
       const files = await learn.writeExperiment(res, out);
-      process.stdout.write(learn.experimentMarkdown(res).split('\n## ')[0] + `\nwrote ${files.join(', ')}\n`);
+      const md = learn.experimentMarkdown(res);
+      const placed = md.split('\n## ').find((sct) => sct.startsWith('Placed'));
+      process.stdout.write(md.split('\n## ')[0] + (placed ? `\n## ${placed}` : '') + `\nwrote ${files.join(', ')}\n`);
       res.train.model.dispose();
       return;
     }
