@@ -89,8 +89,35 @@ export interface MapViews {
   pool: SortedCells;
 }
 
+/** Sorts the first n entries in place and drops repeats. */
+function uniqueSorted(a: Int32Array, n: number): SortedCells {
+  const s = a.subarray(0, n).sort();
+  let m = 0;
+  for (let i = 0; i < n; i++) if (m === 0 || s[i] !== s[m - 1]) s[m++] = s[i];
+  return s.slice(0, m);
+}
+
+/** The three views of a map; the same cells as laplacianCells / pooledCells, built in typed arrays. */
 export function mapViews(a: ReadonlySet<number>): MapViews {
-  return { raw: sortedCells(a), lap: sortedCells(laplacianCells(a)), pool: sortedCells(pooledCells(a)) };
+  const n = a.size;
+  const raw = new Int32Array(n);
+  const lap = new Int32Array(n * 5);
+  const pool = new Int32Array(n);
+  let i = 0;
+  let m = 0;
+  for (const k of a) {
+    raw[i] = k;
+    pool[i] = packCell(Math.floor(cellX(k) / 2), Math.floor(cellY(k) / 2));
+    i++;
+    let c = 0;
+    for (let j = 0; j < 4; j++) {
+      const q = k + SHIFTS[j];
+      if (a.has(q)) c++;
+      else lap[m++] = q;
+    }
+    if (c < 4) lap[m++] = k;
+  }
+  return { raw: raw.sort(), lap: uniqueSorted(lap, m), pool: uniqueSorted(pool, n) };
 }
 
 /** 0.4 x raw + 0.3 x Laplacian + 0.3 x pooled, each the shift-averaged smoothed Jaccard. */

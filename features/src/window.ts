@@ -161,6 +161,7 @@ export class VehicleWindow {
   private readonly nearDupMs: number;
   private readonly maxMps: number;
   private readonly maxGapMs: number;
+  private readonly stayR2: number;
 
   constructor(
     readonly vehicleId: string,
@@ -176,6 +177,7 @@ export class VehicleWindow {
     this.nearDupMs = this.opts.nearDuplicateMs;
     this.maxMps = this.opts.maxSpeedKmh / 3.6;
     this.maxGapMs = this.opts.maxGapS * 1000;
+    this.stayR2 = this.opts.stayRadiusM * this.opts.stayRadiusM;
   }
 
   /** Adds fixes of this vehicle (any order within latenessMs). */
@@ -486,7 +488,10 @@ export class VehicleWindow {
       return;
     }
     if (!gap) this.tripLen += dq;
-    if (distanceM(this.anLat, this.anLon, lat, lon) <= this.opts.stayRadiusM) {
+    // planar distance to the anchor (the vehicle's fixed projection): no trigonometry per fix
+    const ax = (lon - this.anLon) * this.kLon;
+    const ay = (lat - this.anLat) * M_PER_DEG_LAT;
+    if (ax * ax + ay * ay <= this.stayR2) {
       this.clLast = ts;
       this.lenAtLast = this.tripLen;
       this.clSumLat += lat;
