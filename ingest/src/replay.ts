@@ -13,6 +13,12 @@ export interface ReplayOptions {
   speed?: 'max' | number;
   /** Most points in one message (default 500; 1 gives single-point messages). */
   maxPointsPerMessage?: number;
+  /**
+   * At full speed, points are buffered up to this many (default 65,536) before they are grouped into
+   * per-vehicle messages, so a time-ordered fleet log still gives multi-point messages. Paced replay
+   * sends as points fall due.
+   */
+  bufferPoints?: number;
   /** Keep retrying a failed send (broker down) this long before giving up (default 120 s). */
   retryForMs?: number;
   signal?: AbortSignal;
@@ -79,6 +85,8 @@ export async function replay(source: AsyncIterable<GpsPoint[]> | Iterable<GpsPoi
   const stats: ReplayStats = { points: 0, messages: 0, eventTs: 0, retries: 0, elapsedMs: 0 };
   const t0 = performance.now();
   let ts0: number | undefined;
+  const bufferPoints = opts.bufferPoints ?? 65_536;
+  let buffer: GpsPoint[] = [];
 
   const send = async (pts: GpsPoint[]) => {
     const msgs = toMessages(pts, max).map((m) => ({ key: m.key, value: encodePoints(m.points) }));
@@ -113,7 +121,11 @@ export async function replay(source: AsyncIterable<GpsPoint[]> | Iterable<GpsPoi
     for await (const batch of source) {
       if (opts.signal?.aborted) break;
       if (speed === 'max') {
-        await send(batch);
+        for (const p of batch) buffer.push(p);
+        while (buffer.length >= bufferPoints) {
+          await send(buffer.length === bufferPoints ? buffer : buffer.slice(0, bufferPoints));
+          buffer = buffer.length === bufferPoints ? [] : buffer.slice(bufferPoints);
+        }
         continue;
       }
       // Paced: a point goes out when the wall clock reaches its event time / speed. Points due
@@ -130,6 +142,7 @@ export async function replay(source: AsyncIterable<GpsPoint[]> | Iterable<GpsPoi
         i = j;
       }
     }
+    if (buffer.length) await send(buffer);
   } finally {
     if (own) await producer.disconnect();
   }

@@ -100,9 +100,11 @@ export function decodeMessage(key: Buffer | string | null | undefined, value: Bu
   if (value === null || value === undefined || value.length === 0) return bad('empty message value');
   const keyStr = key === null || key === undefined ? undefined : key.toString();
   if (keyStr === undefined || keyStr === '') return bad('missing message key (must be the vehicle id)');
+  const text = value.toString();
+  const vopts: ValidateOptions = { now: opts.now ?? Date.now(), maxFutureMs: opts.maxFutureMs };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(value.toString());
+    parsed = JSON.parse(text);
   } catch (err) {
     return bad(`not JSON: ${(err as Error).message}`);
   }
@@ -111,19 +113,49 @@ export function decodeMessage(key: Buffer | string | null | undefined, value: Bu
   const points: GpsPoint[] = [];
   const reasons: string[] = [];
   const rejected: number[] = [];
+  const where = (i: number) => (Array.isArray(parsed) ? `point ${i}: ` : '');
   for (let i = 0; i < items.length; i++) {
-    const where = Array.isArray(parsed) ? `point ${i}` : '';
-    const v = validatePoint(items[i], where, opts);
-    if (!v.ok) {
-      reasons.push(v.reason);
+    // The hot path of the consumer: no allocation but the point itself unless something is wrong.
+    const r = items[i] as Record<string, unknown>;
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      reasons.push(`${where(i)}a point must be a JSON object, got ${typeName(r)}`);
       rejected.push(i);
-    } else if (v.value.vehicleId !== keyStr) {
-      reasons.push(`${where ? where + ': ' : ''}vehicleId '${clip(v.value.vehicleId)}' does not match the message key '${clip(keyStr)}'`);
+      continue;
+    }
+    const problem = pointProblem(r.vehicleId, r.ts, r.lat, r.lon, r.speedKmh, r.heading, vopts);
+    if (problem) {
+      reasons.push(where(i) + problem);
       rejected.push(i);
-    } else points.push(v.value);
+    } else if (r.vehicleId !== keyStr) {
+      reasons.push(`${where(i)}vehicleId '${clip(r.vehicleId as string)}' does not match the message key '${clip(keyStr)}'`);
+      rejected.push(i);
+    } else points.push(onlyPointFields(r) ? (r as unknown as GpsPoint) : makePoint(r.vehicleId, r.ts as number, r.lat as number, r.lon as number, r.speedKmh as number | undefined, r.heading as number | undefined));
   }
   if (points.length === 0) return { points, reasons, rejected: [], unreadable: true };
   return { points, reasons, rejected, unreadable: false };
+}
+
+/**
+ * True when a parsed, valid object has nothing but GpsPoint fields (no extras, no nulls): it can then
+ * be the record itself, which spares the consumer's hot loop one allocation per point.
+ */
+function onlyPointFields(r: Record<string, unknown>): boolean {
+  for (const k in r) {
+    switch (k) {
+      case 'vehicleId':
+      case 'ts':
+      case 'lat':
+      case 'lon':
+        break;
+      case 'speedKmh':
+      case 'heading':
+        if (r[k] === null) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 function clip(s: string, n = 40): string {

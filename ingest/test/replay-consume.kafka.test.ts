@@ -44,6 +44,21 @@ describe('replay and consume through a real broker', () => {
     expect(c.stats.messages).toBeLessThan(fleet.length / 10);
   });
 
+  test('replay --strict stops at the first bad line with file:line: reason and exit 1; lenient skips and reports it', async () => {
+    const t = await freshTopics('strict', 1);
+    const now = Date.now();
+    const file = join(dir, 'bad.csv');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, `vehicle_id,timestamp,lat,lon\ncar,${now - 1000},52,13\ncar,${now},95,13\n`);
+    const strict = await run(process.execPath, [cliBin(), 'replay', file, '--brokers', brokers(), '--topic', t.topic, '--strict']).catch((e) => e);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe(`cotrans replay: ${file}:3: lat 95 out of range [-90, 90]\n`);
+    const lenient = await run(process.execPath, [cliBin(), 'replay', file, '--brokers', brokers(), '--topic', t.topic]);
+    expect(lenient.stdout).toContain('replayed 1 points in 1 messages');
+    expect(lenient.stdout).toContain('skipped 1 bad line(s)');
+    expect(lenient.stdout).toContain(`  ${file}:3: lat 95 out of range [-90, 90]`);
+  });
+
   test('(c) 1,000 malformed messages among 2,000 good ones: all in the DLQ with reasons and original bytes; the good all processed', async () => {
     const t = await freshTopics('c', 3);
     const now = Date.now();

@@ -45,6 +45,11 @@ describe('decodeMessage', () => {
     expect(b.points).toHaveLength(2);
     expect(b.reasons).toEqual([]);
   });
+  test('records carry only GpsPoint fields: extras and nulls are dropped', () => {
+    const d = decodeMessage('car-1', enc([{ ...good, note: 'x', speedKmh: null }, { ...good, ts: good.ts + 1, heading: 5 }]), { now });
+    expect(d.points).toEqual([good, { ...good, ts: good.ts + 1, heading: 5 }]);
+    expect(Object.keys(d.points[0]).sort()).toEqual(['lat', 'lon', 'ts', 'vehicleId']);
+  });
   test('unreadable messages say why', () => {
     expect(decodeMessage('car-1', Buffer.from('{nope'), { now }).reasons[0]).toMatch(/^not JSON/);
     expect(decodeMessage(null, enc(good), { now }).reasons[0]).toMatch(/missing message key/);

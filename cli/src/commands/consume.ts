@@ -14,7 +14,7 @@ export const command: Command = {
     'dlq-topic': { type: 'string', arg: 'TOPIC', help: 'dead-letter topic for bad messages', default: 'gps.points.dlq' },
     'until-idle': { type: 'string', arg: 'SECONDS', help: 'exit once no message arrived for this long (default: run until SIGINT/SIGTERM)' },
     'session-timeout-ms': { type: 'string', arg: 'MS', help: 'group session timeout: how soon a crashed consumer is replaced', default: '30000' },
-    'fetch-bytes': { type: 'string', arg: 'BYTES', help: 'most bytes fetched per partition at once', default: '1048576' },
+    'fetch-bytes': { type: 'string', arg: 'BYTES', help: 'most bytes fetched per partition at once', default: '4194304' },
   },
   details: `Each fetched batch is validated; bad messages go to the dead-letter topic with their original
 bytes, the reason and the source topic/partition/offset. The good points, per vehicle in time order,
