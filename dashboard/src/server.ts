@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Prediction } from './predictions.js';
 import { ReviewStore, VERDICTS, type Review, type Verdict } from './reviews.js';
 import { PAGE_HTML } from './page.js';
+import { safeName } from '@cotrans/features';
 
 export interface DashboardOptions {
   predictions: Prediction[];
@@ -33,8 +34,9 @@ type Row = Prediction & { review: Review | null; disagree: boolean; uncertain: b
 
 function imagePath(dir: string | undefined, id: string): string | null {
   if (!dir) return null;
-  const safe = encodeURIComponent(id);
-  for (const p of [join(dir, `${safe}.png`), join(dir, safe, 'aggregate.png'), join(dir, `${safe}_aggregate.png`), join(dir, `${safe}-aggregate.png`)]) {
+  // `cotrans features --images` writes DIR/<safeName(id)>/aggregate.png; a flat DIR/<id>.png also works.
+  const safe = safeName(id);
+  for (const p of [join(dir, safe, 'aggregate.png'), join(dir, `${safe}.png`)]) {
     if (existsSync(p)) return p;
   }
   return null;

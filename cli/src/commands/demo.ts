@@ -1,14 +1,117 @@
-import type { Command } from '../kit.js';
-import { UserError } from '../kit.js';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { createGzip } from 'node:zlib';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Command, ParsedArgs } from '../kit.js';
+import { bool, num, parseCommandArgs, str } from '../kit.js';
+import { commands } from './index.js';
 
-// Placeholder until its stage lands; replaced by the owning issue's work.
+/** Runs another cotrans command with argv, exactly as the shell would (defaults, validation). */
+async function invoke(name: string, argv: string[]): Promise<void> {
+  const cmd = await commands[name].load();
+  process.stderr.write(`\n$ cotrans ${name} ${argv.join(' ')}\n`);
+  const args = parseCommandArgs(cmd, argv) as ParsedArgs;
+  const code = await cmd.run(args);
+  if (typeof code === 'number' && code !== 0) throw new Error(`cotrans ${name} exited ${code}`);
+}
+
+/** Streams the consumer's SQLite state back out as canonical CSV, so `classify` sees what came through Kafka. */
+async function exportState(statePath: string, outFile: string): Promise<number> {
+  const { SqlitePointStore } = await import('@cotrans/ingest');
+  const store = new SqlitePointStore(statePath);
+  let n = 0;
+  try {
+    const rows = (function* () {
+      yield 'vehicle_id,timestamp,lat,lon,speed_kmh,heading\n';
+      for (const batch of store.allPoints()) {
+        let s = '';
+        for (const p of batch) s += `${p.vehicleId},${p.ts},${p.lat},${p.lon},${p.speedKmh ?? ''},${p.heading ?? ''}\n`;
+        n += batch.length;
+        yield s;
+      }
+    })();
+    await pipeline(Readable.from(rows), createGzip(), createWriteStream(outFile));
+  } finally {
+    store.close();
+  }
+  return n;
+}
+
 export const command: Command = {
   name: 'demo',
-  summary: 'not yet implemented',
-  usage: 'cotrans demo',
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError('demo is not implemented yet');
+  summary: 'Replay a simulated demo fleet through Kafka, classify it with CoTrans and serve the review dashboard.',
+  usage: 'cotrans demo [--out DIR] [--source-vehicles N] [--vehicles N] [--offline] [--port 8080] [--no-serve]',
+  options: {
+    out: { type: 'string', arg: 'DIR', help: 'working folder for every artefact', default: 'demo-out' },
+    'source-vehicles': { type: 'string', arg: 'N', help: 'labeled source fleet size (city A, 60 s)', default: '300' },
+    vehicles: { type: 'string', arg: 'N', help: 'target fleet size (city B, 15 s, hidden truth)', default: '400' },
+    days: { type: 'string', arg: 'N', help: 'days simulated', default: '7' },
+    seed: { type: 'string', arg: 'S', help: 'seed of the simulation and training', default: '1' },
+    epochs: { type: 'string', arg: 'N', help: 'CNN maximum epochs', default: '10' },
+    offline: { type: 'boolean', help: 'skip Kafka: classify the target log file directly (offline replay)' },
+    'kafka-port': { type: 'string', arg: 'PORT', help: 'client port of the demo broker', default: '19092' },
+    port: { type: 'string', arg: 'PORT', help: 'dashboard port (0 picks a free one)', default: '8080' },
+    'no-serve': { type: 'boolean', help: 'stop after writing the predictions and the report' },
+  },
+  details: `Steps, each the same as the command it names (see their --help):
+  1. simulate --preset source (labeled) and --preset target (truth kept aside for the report)
+  2. train CoTrans: stage 1 (RF on the source, aligned to the target), stage 2 (RF + CNN co-training)
+  3. kafka start (a local broker in DIR/kafka; jars fetched by Maven on first use), replay the target
+     log into gps.points, consume it into DIR/state.sqlite (offsets stored with the state), kafka stop
+  4. classify what was consumed -> DIR/predictions.csv; features --images -> DIR/images
+  5. evaluate against the hidden truth -> DIR/report.md
+  6. dashboard on 127.0.0.1:PORT (Ctrl-C to stop)
+With --offline, step 3 is skipped and the target file is classified directly.`,
+  examples: ['cotrans demo', 'cotrans demo --vehicles 1000 --out /tmp/demo --port 0', 'cotrans demo --offline --no-serve'],
+  async run(args) {
+    const out = resolve(str(args, 'out') ?? 'demo-out');
+    const seed = num(args, 'seed', { def: 1, integer: true, min: 0 })!;
+    const days = String(num(args, 'days', { def: 7, integer: true, min: 2, max: 28 }));
+    const srcN = String(num(args, 'source-vehicles', { def: 300, integer: true, min: 20 }));
+    const tgtN = String(num(args, 'vehicles', { def: 400, integer: true, min: 20 }));
+    const epochs = String(num(args, 'epochs', { def: 10, integer: true, min: 1 }));
+    const kafkaPort = num(args, 'kafka-port', { def: 19092, integer: true, min: 1, max: 65534 })!;
+    const t0 = performance.now();
+    await mkdir(out, { recursive: true });
+    const dir = (p: string) => join(out, p);
+
+    await invoke('simulate', ['--preset', 'source', '--vehicles', srcN, '--days', days, '--seed', String(seed), '--out', dir('source')]);
+    await invoke('simulate', ['--preset', 'target', '--vehicles', tgtN, '--days', days, '--seed', String(seed + 1), '--out', dir('target')]);
+    await invoke('train', [
+      '--source', dir('source/points.csv.gz'), '--source-labels', dir('source/labels.csv'),
+      '--target', dir('target/points.csv.gz'), '--models', dir('models'), '--epochs', epochs, '--seed', String(seed),
+    ]);
+
+    let input = dir('target/points.csv.gz');
+    if (!bool(args, 'offline')) {
+      const kafkaDir = dir('kafka');
+      const brokers = `127.0.0.1:${kafkaPort}`;
+      await invoke('kafka', ['start', '--dir', kafkaDir, '--port', String(kafkaPort), '--partitions', '6']);
+      try {
+        await invoke('replay', [dir('target/points.csv.gz'), '--brokers', brokers]);
+        await invoke('consume', ['--out', dir('state.sqlite'), '--brokers', brokers, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
+      } finally {
+        await invoke('kafka', ['stop', '--dir', kafkaDir]);
+      }
+      await mkdir(dir('consumed'), { recursive: true });
+      const n = await exportState(dir('state.sqlite'), dir('consumed/points.csv.gz'));
+      await copyFile(dir('target/city.json'), dir('consumed/city.json'));
+      process.stderr.write(`demo: ${n} points consumed from Kafka into ${dir('state.sqlite')}\n`);
+      input = dir('consumed/points.csv.gz');
+    }
+
+    await invoke('classify', ['--models', dir('models'), '--input', input, '--out', dir('predictions.csv')]);
+    await invoke('features', [input, '--out', dir('features.csv'), '--images', dir('images')]);
+    await invoke('evaluate', ['--pred', dir('predictions.csv'), '--truth', dir('target/labels.csv'), '--out', dir('report.md')]);
+    process.stderr.write(`\ndemo: pipeline done in ${((performance.now() - t0) / 1000).toFixed(0)} s; artefacts in ${out}\n`);
+
+    if (bool(args, 'no-serve')) return 0;
+    await invoke('dashboard', [
+      '--pred', dir('predictions.csv'), '--images', dir('images'), '--truth', dir('target/labels.csv'),
+      '--reviews', dir('reviews.sqlite'), '--port', str(args, 'port') ?? '8080',
+    ]);
+    return 0;
   },
 };
