@@ -116,6 +116,18 @@ describe('other formats', () => {
     expect(points[0]).toEqual({ vehicleId: '1', ts: Date.UTC(2008, 1, 2, 7, 36, 8), lat: 39.92123, lon: 116.51172 });
   });
 
+  test("order: 'time' merges per-vehicle files by timestamp (paced replay of Cabspotting-like trees)", async () => {
+    const lines = (ts: number[]) => ts.map((t) => `37.7 -122.4 0 ${t}`).join('\n') + '\n';
+    w('merge/new_a.txt', lines([1213084600, 1213084660, 1213084720, 1213084780]));
+    w('merge/new_b.txt', lines([1213084500, 1213084690, 1213084700]));
+    w('merge/new_c.txt.gz', gzipSync(lines([1213084650, 1213084900])));
+    const inFileOrder = (await readAllPoints(join(dir, 'merge'), { now })).points.map((p) => p.vehicleId).join('');
+    expect(inFileOrder).toBe('aaaabbbcc');
+    const r = await readAllPoints(join(dir, 'merge'), { now, order: 'time', batchSize: 4 });
+    expect(r.points.map((p) => `${p.vehicleId}${p.ts / 1000 - 1213084500}`)).toEqual(['b0', 'a100', 'a160', 'c150', 'b190', 'b200', 'a220', 'a280', 'c400'].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1))));
+    expect(r.summary).toMatchObject({ files: 3, points: 9, skipped: 0 });
+  });
+
   test('format detection by name and first line', () => {
     expect(detectFormat('x/new_abc.txt', '37.7 -122.3 0 1213084687')).toBe('cabspotting');
     expect(detectFormat('x/1.txt', '1,2008-02-02 15:36:08,116.51172,39.92123')).toBe('tdrive');

@@ -19,7 +19,8 @@ export const command: Command = {
     'create-topics': { type: 'boolean', help: 'create gps.points and gps.points.dlq first if missing (6 partitions)' },
   },
   details: `Points of a vehicle are batched into one JSON-array message keyed by the vehicle id, as devices
-upload. Bad lines are skipped and counted (up to --samples shown as file:line: reason); --strict stops
+upload. With a --speed factor, the files of a directory are merged by timestamp (one stream per
+vehicle file, or per GeoLife user) so that the whole fleet plays in event-time order. Bad lines are skipped and counted (up to --samples shown as file:line: reason); --strict stops
 at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. A summary goes to stdout.`,
   examples: [
     'cotrans replay /tmp/target/points.csv.gz',
@@ -44,6 +45,8 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
       strict: bool(args, 'strict'),
       maxSamples: num(args, 'samples', { min: 0, integer: true }),
       naiveTime: naive,
+      // Paced replay needs event-time order: per-vehicle files (Cabspotting, GeoLife users) are merged.
+      order: speed === 'max' ? 'file' : 'time',
       onProgress: (done, total) => {
         bytes = done;
         totalBytes = total;

@@ -26,7 +26,7 @@ export interface LineStream {
   totalBytes: number;
 }
 
-export async function openLines(path: string): Promise<LineStream> {
+export async function openLines(path: string, opts: { chunkBytes?: number } = {}): Promise<LineStream> {
   let size: number;
   try {
     const st = await stat(path);
@@ -39,7 +39,7 @@ export async function openLines(path: string): Promise<LineStream> {
   const gz = size >= 2 && (await isGzip(path));
   let read = 0;
   async function* lines(): AsyncGenerator<string> {
-    const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+    const file = createReadStream(path, { highWaterMark: opts.chunkBytes ?? 256 * 1024 });
     file.on('data', (c) => {
       read += c.length;
     });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { GpsPoint } from '../point.js';
 import { InputError } from '../errors.js';
 import { openLines } from './lines.js';
-import { detectFormat, PARSERS, type ConcreteFormat, type LogFormat, type ParserOptions } from './formats.js';
+import { detectFormat, geolifeUser, PARSERS, type ConcreteFormat, type LogFormat, type ParserOptions } from './formats.js';
 import type { NaiveTime } from './timestamp.js';
 
 export interface ReadOptions {
@@ -22,7 +22,16 @@ export interface ReadOptions {
   /** "Now" for the future-timestamp check (epoch ms). */
   now?: number;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * 'file' (default): file order. 'time': the files of a directory are merged by timestamp (each
+   * vehicle's files read in name order as one stream; GeoLife: one stream per user), as paced replay
+   * needs for per-vehicle files such as Cabspotting. Each stream is assumed to be in time order.
+   */
+  order?: 'file' | 'time';
 }
+
+/** Most streams a time-ordered merge keeps open at once. */
+export const MAX_MERGE_STREAMS = 4000;
 
 export interface ReadSummary {
   files: number;
@@ -85,15 +94,21 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
     if (summary.samples.length < maxSamples) summary.samples.push(`${where}: ${reason}`);
   };
 
-  async function* generate(): AsyncGenerator<GpsPoint[]> {
-    const files = await listLogFiles(path);
-    const single = files.length === 1 && files[0] === path;
-    let totalBytes = 0;
-    for (const f of files) totalBytes += (await stat(f)).size;
-    let doneBytes = 0;
+  const progress = { completed: 0, total: 0, open: new Map<string, () => number>() };
+  let sinceProgress = 0;
+  const report = () => {
+    if (!opts.onProgress) return;
+    let partial = 0;
+    for (const f of progress.open.values()) partial += f();
+    opts.onProgress(progress.completed + partial, progress.total);
+  };
+
+  /** The points of some files in file order, in batches of `size`. */
+  async function* readFiles(files: string[], single: boolean, size: number, chunkBytes?: number): AsyncGenerator<GpsPoint[]> {
     let batch: GpsPoint[] = [];
     for (const file of files) {
-      const src = await openLines(file);
+      const src = await openLines(file, { chunkBytes });
+      progress.open.set(file, src.bytesRead);
       const it = src.lines[Symbol.asyncIterator]();
       // Peek the first non-empty line for detection and the empty-file check; replay it after.
       const head: string[] = [];
@@ -107,19 +122,23 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
           break;
         }
       }
+      const finish = () => {
+        progress.open.delete(file);
+        progress.completed += src.totalBytes;
+      };
       const fail = (msg: string) => {
         if (single || opts.strict) throw new InputError(msg);
         skip(file, msg.slice(file.length + 2));
       };
       if (first === undefined) {
+        finish();
         fail(`${file}: empty file (no data lines)`);
-        doneBytes += src.totalBytes;
         continue;
       }
       const format = opts.format && opts.format !== 'auto' ? opts.format : detectFormat(file, first);
       if (!format) {
+        finish();
         fail(`${file}: unknown format (first line '${first.slice(0, 60)}'; expected CSV with a vehicle_id,timestamp,lat,lon header, JSONL, GeoLife .plt, Cabspotting or T-Drive; or pass --format)`);
-        doneBytes += src.totalBytes;
         continue;
       }
       summary.files++;
@@ -127,7 +146,6 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
       const parse = PARSERS[format](file, parserOpts);
       let lineNo = 0;
       let filePoints = 0;
-      let sinceProgress = 0;
       const take = (line: string): void => {
         lineNo++;
         summary.lines++;
@@ -146,23 +164,100 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
         const r = await it.next();
         if (r.done) break;
         take(r.value);
-        if (batch.length >= batchSize) {
-          summary.points += batch.length;
+        if (batch.length >= size) {
           yield batch;
           batch = [];
         }
-        if (opts.onProgress && ++sinceProgress >= 8192) {
+        if (++sinceProgress >= 8192) {
           sinceProgress = 0;
-          opts.onProgress(doneBytes + src.bytesRead(), totalBytes);
+          report();
         }
       }
-      doneBytes += src.totalBytes;
-      opts.onProgress?.(doneBytes, totalBytes);
+      finish();
+      report();
       if (filePoints === 0 && format === 'csv' && lineNo <= 1) fail(`${file}: empty file (a header but no data lines)`);
     }
-    if (batch.length) {
-      summary.points += batch.length;
-      yield batch;
+    if (batch.length) yield batch;
+  }
+
+  /** K-way merge of time-ordered streams by timestamp (a binary heap of stream heads). */
+  async function* mergeByTime(streams: string[][]): AsyncGenerator<GpsPoint[]> {
+    type Head = { it: AsyncGenerator<GpsPoint[]>; batch: GpsPoint[]; i: number };
+    const heap: Head[] = [];
+    const less = (a: Head, b: Head) => a.batch[a.i].ts < b.batch[b.i].ts;
+    const up = (k: number) => {
+      while (k > 0) {
+        const p = (k - 1) >> 1;
+        if (!less(heap[k], heap[p])) break;
+        [heap[k], heap[p]] = [heap[p], heap[k]];
+        k = p;
+      }
+    };
+    const down = (k: number) => {
+      for (;;) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < heap.length && less(heap[l], heap[m])) m = l;
+        if (r < heap.length && less(heap[r], heap[m])) m = r;
+        if (m === k) return;
+        [heap[k], heap[m]] = [heap[m], heap[k]];
+        k = m;
+      }
+    };
+    for (const files of streams) {
+      const it = readFiles(files, false, 512, 16 * 1024);
+      const r = await it.next();
+      if (!r.done) {
+        heap.push({ it, batch: r.value, i: 0 });
+        up(heap.length - 1);
+      }
+    }
+    let out: GpsPoint[] = [];
+    while (heap.length) {
+      const h = heap[0];
+      out.push(h.batch[h.i++]);
+      if (h.i >= h.batch.length) {
+        const r = await h.it.next();
+        if (r.done) {
+          const last = heap.pop()!;
+          if (heap.length && last !== h) heap[0] = last;
+          if (heap.length) down(0);
+        } else {
+          h.batch = r.value;
+          h.i = 0;
+          down(0);
+        }
+      } else down(0);
+      if (out.length >= batchSize) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length) yield out;
+  }
+
+  async function* generate(): AsyncGenerator<GpsPoint[]> {
+    const files = await listLogFiles(path);
+    const single = files.length === 1 && files[0] === path;
+    for (const f of files) progress.total += (await stat(f)).size;
+    let source: AsyncGenerator<GpsPoint[]>;
+    if (opts.order === 'time' && files.length > 1) {
+      const streams = new Map<string, string[]>();
+      for (const f of files) {
+        const key = /\.plt(\.gz)?$/i.test(f) ? `geolife:${geolifeUser(f)}` : f;
+        let g = streams.get(key);
+        if (!g) streams.set(key, (g = []));
+        g.push(f);
+      }
+      if (streams.size > MAX_MERGE_STREAMS) {
+        throw new InputError(`${path}: ${streams.size} per-vehicle files are too many to merge by time (at most ${MAX_MERGE_STREAMS}); replay with --speed max, or merge them into one time-sorted CSV first`);
+      }
+      source = mergeByTime([...streams.values()]);
+    } else source = readFiles(files, single, batchSize);
+    for await (const b of source) {
+      summary.points += b.length;
+      yield b;
     }
   }
 
