@@ -48,9 +48,7 @@ Generation streams in constant memory; progress (points/s, ETA) is drawn on a TT
     const fixtures = await import('@cotrans/fixtures');
     const bar = progress('simulate', { unit: 'points' });
     const t0 = performance.now();
-    let done = 0;
     const onProgress = (p: { simulatedMs: number; totalMs: number; points: number }) => {
-      done = p.points;
       const frac = p.simulatedMs / p.totalMs;
       const secs = (performance.now() - t0) / 1000;
       bar.update(p.points, { simulated: `${(frac * 100).toFixed(1)}%`, eta_s: frac > 0 ? Math.round((secs / frac) * (1 - frac)) : '?' });
@@ -78,7 +76,6 @@ Generation streams in constant memory; progress (points/s, ETA) is drawn on a TT
         if ((err as Error).name?.startsWith('KafkaJS')) throw new UserError(`Kafka at ${brokers}, topic ${topic}: ${(err as Error).message} (is the broker up? cotrans kafka start)`);
         throw err;
       }
-      void done;
       return 0;
     } catch (err) {
       if (err instanceof fixtures.FleetOptionError) throw new UserError(`invalid ${OPTION_NAMES[err.option] ?? err.option}: ${err.message}`);
