@@ -15,6 +15,8 @@ export interface CotrainOptions {
   floor: number;
   /** Stop once M1 and M2 agree with Cohen's kappa at least this (0.9). */
   agreementStop: number;
+  /** Prior of the final labels: 'em' re-estimates it by EM on the final in-domain ensemble; 'stage1' keeps stage 1's. */
+  finalPrior: 'em' | 'stage1';
   /** Re-estimate the target prior each round by EM on the in-domain models (false: measured to collapse towards 0 when the seeds hold few shared vehicles). */
   reestimatePrior: boolean;
   /** Epochs for the warm-started CNN refits after the first round. */
@@ -31,6 +33,7 @@ export const DEFAULT_COTRAIN: CotrainOptions = {
   floor: 0.8,
   agreementStop: 0.9,
   reestimatePrior: false,
+  finalPrior: 'em',
   refitEpochs: 6,
   weightRf: 'auto',
   rf: { nEstimators: 100, minSamplesLeaf: 2, classWeight: 'balanced', oobScore: true, seed: 0 },
@@ -126,6 +129,8 @@ export async function cotrain(
   let m1!: RandomForestClassifier;
   let pRf: number[] = [];
   let pCnn: number[] = [];
+  let lastRawRf: number[] = [];
+  let lastRawCnn: number[] = [];
   let rfBrier = NaN;
   let cnnBrier = NaN;
   let stopReason: CotrainResult['stopReason'] = 'max-rounds';
@@ -157,6 +162,8 @@ export async function cotrain(
     cnnBrier = rep.heldOut.brier;
     const rawCnn = Array.from(await m2.predict(data.images));
     if (o.reestimatePrior) prior = Math.min(0.95, Math.max(0.02, estimatePrior(rawRf.map((p, i) => (p + rawCnn[i]) / 2), 0.5)));
+    lastRawRf = rawRf;
+    lastRawCnn = rawCnn;
     pRf = rawRf.map(adj);
     pCnn = rawCnn.map(adj);
     let a11 = 0;
@@ -219,5 +226,10 @@ export async function cotrain(
     const b = Number.isFinite(cnnBrier) ? 1 / Math.max(cnnBrier, 1e-3) : 1;
     weightRf = Math.min(0.8, Math.max(0.2, a / (a + b)));
   } else weightRf = o.weightRf;
+  if (o.finalPrior === 'em') {
+    prior = Math.min(0.95, Math.max(0.01, estimatePrior(lastRawRf.map((p, i) => weightRf * p + (1 - weightRf) * lastRawCnn[i]), 0.5)));
+    pRf = lastRawRf.map(adj);
+    pCnn = lastRawCnn.map(adj);
+  }
   return { m1, m2, weightRf, prior, pRf, pCnn, pShared: ensemble(pRf, pCnn, weightRf), rounds, stopReason };
 }

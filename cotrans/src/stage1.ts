@@ -18,6 +18,8 @@ export interface SeedOptions {
   floor: number;
   /** At least this many seeds per class, taken below the floor if need be (10). */
   minPerClass: number;
+  /** A class never gets more seeds than this share of the vehicles the prior assigns it (0.25). */
+  maxShareOfClass: number;
 }
 
 export interface Stage1Options {
@@ -34,7 +36,7 @@ export const DEFAULT_STAGE1: Stage1Options = {
   rf: { nEstimators: 100, criterion: 'entropy', minSamplesLeaf: 2, classWeight: 'balanced', seed: 0 },
   // measured on simulated source -> target fleets (README): per-domain standardisation shifts the
   // target by its own class mix, which differs from the source's; see the experiment table.
-  seeds: { fraction: 0.2, minClassShare: 0.3, floor: 0.6, minPerClass: 10 },
+  seeds: { fraction: 0.2, minClassShare: 0.3, floor: 0.8, minPerClass: 10, maxShareOfClass: 0.25 },
 };
 
 export interface Seed {
@@ -67,13 +69,13 @@ function cols(X: number[][], idx: number[]): number[][] {
 /**
  * Picks confident rows per class from prior-shifted posteriors. Class-balance rule: the shared quota is
  * the seed budget times the estimated prior, raised to `minClassShare` so the minority is not drowned,
- * but never more than half the vehicles the prior says are shared (the rest are not confident).
+ * but never more than `maxShareOfClass` of the vehicles the prior says are shared (the rest are not confident).
  */
 export function chooseSeeds(pShared: readonly number[], o: SeedOptions, prior?: number): Seed[] {
   const n = pShared.length;
   const pi = prior ?? (n ? pShared.reduce((a, b) => a + b, 0) / n : 0.5);
   const total = Math.max(2 * o.minPerClass, Math.round(o.fraction * n));
-  const quotaFor = (share: number) => Math.max(o.minPerClass, Math.min(Math.round(total * Math.max(o.minClassShare, share)), Math.round(0.5 * share * n)));
+  const quotaFor = (share: number) => Math.max(o.minPerClass, Math.min(Math.round(total * Math.max(o.minClassShare, share)), Math.round(o.maxShareOfClass * share * n)));
   const quota = { shared: quotaFor(pi), private: quotaFor(1 - pi) };
   const out: Seed[] = [];
   for (const cls of [true, false]) {

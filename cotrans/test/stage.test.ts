@@ -6,7 +6,7 @@ describe('stage 1 seeds', () => {
   it('keeps the minority class: quota from the prior, raised to minClassShare, capped by half the estimated positives', () => {
     // 100 vehicles, 10 confidently shared, 90 confidently private
     const p = Array.from({ length: 100 }, (_, i) => (i < 10 ? 0.95 - i * 0.001 : 0.05));
-    const seeds = chooseSeeds(p, { fraction: 0.3, minClassShare: 0.3, floor: 0.6, minPerClass: 2 }, 0.1);
+    const seeds = chooseSeeds(p, { fraction: 0.3, minClassShare: 0.3, floor: 0.6, minPerClass: 2, maxShareOfClass: 0.5 }, 0.1);
     const shared = seeds.filter((s) => s.shared);
     // 30 seeds * max(0.3, 0.1) = 9, but at most half of the 10 estimated shared -> 5
     expect(shared.length).toBe(5);
