@@ -158,6 +158,14 @@ describe('features of a commuter and a taxi', () => {
   });
 });
 
+test('coverage counts every cell entered, also along one grid row (reference bug: only row AND column changes)', () => {
+  // 10.5 km due east at a constant latitude: 11 or 12 one-km cells, all in one row
+  const pts = Array.from({ length: 106 }, (_, i) => ({ vehicleId: 'e', ts: MONDAY + 9 * 3600_000 + i * 10_000, lat: 52.5, lon: 13.4 + (i * 100) / 67_700 }));
+  const r = new VehicleWindow('e', OPTS).add(pts).result();
+  expect(val(r, 'cov_mean_cells')).toBeGreaterThanOrEqual(11);
+  expect(val(r, 'cov_mean_cells')).toBeLessThanOrEqual(12);
+});
+
 describe('flags: vehicles with too little data are flagged, never dropped', () => {
   test('too few points and one active day', () => {
     const pts = commuter('x', { days: 1 }).slice(0, 20);
