@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -80,14 +80,16 @@ async function consumeValidated(brokers, topic, dlq, expectMessages) {
     },
   };
   let t0;
-  const c = await ingest.runConsumer({ brokers, groupId: `bench-${topic}-${Date.now()}`, topic, dlqTopic: dlq, handler, sessionTimeoutMs: 10_000, onBatch: () => (t0 ??= performance.now()) });
+  let cpu0;
+  const c = await ingest.runConsumer({ brokers, groupId: `bench-${topic}-${Date.now()}`, topic, dlqTopic: dlq, handler, sessionTimeoutMs: 10_000, onBatch: () => { if (t0 === undefined) { t0 = performance.now(); cpu0 = process.cpuUsage(); } } });
   const start = performance.now();
   while (messages < expectMessages) await new Promise((r) => setTimeout(r, 20));
   const end = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   await c.stop();
   if (c.stats.deadLetters) throw new Error(`unexpected dead letters: ${c.stats.deadLetters}`);
   // Rate from the first batch on: group join is not throughput.
-  return { messages, points, secs: (end - (t0 ?? start)) / 1000 };
+  return { messages, points, secs: (end - (t0 ?? start)) / 1000, cpuSecs: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** A bare kafkajs consumer that only counts: the client's own ceiling on this machine. */
@@ -105,6 +107,7 @@ async function consumeBare(brokers, topic, expectMessages) {
   return { messages: n, secs };
 }
 
+const load0 = loadavg();
 const home = await mkdtemp(join(tmpdir(), 'cotrans-bench-kafka-'));
 const port = await ingest.freePort();
 let ctrl = await ingest.freePort();
@@ -138,7 +141,7 @@ try {
     m.avg = p.points / p.messages;
     if (m.per > 1) m.name = `batched messages (${m.avg.toFixed(0)} points avg)`;
     rows.push({ what: `replay (produce), ${m.name}`, points: p.points, messages: p.messages, pps: produce, mps: p.messages / (p.elapsedMs / 1000) });
-    rows.push({ what: `consume+validate, ${m.name}`, points: c.points, messages: c.messages, pps: c.points / c.secs, mps: c.messages / c.secs });
+    rows.push({ what: `consume+validate, ${m.name}`, points: c.points, messages: c.messages, pps: c.points / c.secs, mps: c.messages / c.secs, cpuPps: c.points / c.cpuSecs, cpuMps: c.messages / c.cpuSecs });
     rows.push({ what: `bare kafkajs consume (count only), ${m.name}`, points: bare.messages * m.avg, messages: bare.messages, pps: (bare.messages * m.avg) / bare.secs, mps: bare.messages / bare.secs });
   }
 
@@ -179,6 +182,9 @@ try {
 console.log(`\ningest benchmark: ${fmt(N)} points per mode, ${PARTS} partitions, Kafka ${ingest.KAFKA_VERSION}, node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 console.log('what'.padEnd(62), 'messages/s'.padStart(12), 'points/s'.padStart(12));
 for (const r of rows) console.log(r.what.padEnd(62), fmt(r.mps).padStart(12), fmt(r.pps).padStart(12));
+// Wall-clock rates move with whatever else the 2 cores run; the node process's own CPU time does much less.
+for (const r of rows.filter((x) => x.cpuPps)) console.log(`${r.what}: per CPU-second of the node process ${fmt(r.cpuMps)} msg, ${fmt(r.cpuPps)} points`);
+console.log(`load average at start ${load0.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores; above ~2 the figures are depressed by other work)`);
 const get = (prefix) => rows.find((r) => r.what.startsWith(prefix));
 const single = get('consume+validate, single');
 const batched = get('consume+validate, batched');
