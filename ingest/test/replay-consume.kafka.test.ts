@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { runConsumer, fromDlqMessage, DLQ_HEADERS, type GpsPoint } from '@cotrans/ingest';
+import { runConsumer, replay, fromDlqMessage, DLQ_HEADERS, type GpsPoint } from '@cotrans/ingest';
 import { makeFleet, writeFleetCsvGz, byVehicle } from './helpers/fleet.js';
 import { brokers, freshTopics, MemoryHandler, until, readTopic, cliBin } from './helpers/kafka.js';
 
@@ -42,6 +42,19 @@ describe('replay and consume through a real broker', () => {
     expect(c.stats.deadLetters).toBe(0);
     // messages batch points of one vehicle
     expect(c.stats.messages).toBeLessThan(fleet.length / 10);
+  });
+
+  test('paced replay: an hour of log at --speed 1800 takes about two seconds', async () => {
+    const t = await freshTopics('paced', 1);
+    const start = Date.now() - 2 * 3600_000;
+    const points = Array.from({ length: 121 }, (_, i) => ({ vehicleId: `p${i % 3}`, ts: start + i * 30_000, lat: 50, lon: 8 }));
+    const t0 = performance.now();
+    const s = await replay([points], { brokers: brokers(), topic: t.topic, speed: 1800 });
+    const secs = (performance.now() - t0) / 1000;
+    expect(s.points).toBe(121);
+    expect(secs).toBeGreaterThanOrEqual(1.9);
+    expect(secs).toBeLessThan(15);
+    expect(s.messages).toBeGreaterThan(20); // sent as they fall due, not in one burst
   });
 
   test('replay --strict stops at the first bad line with file:line: reason and exit 1; lenient skips and reports it', async () => {
