@@ -105,10 +105,12 @@ describe('other formats', () => {
   });
 
   test('Cabspotting new_<cab>.txt and T-Drive (Beijing time)', async () => {
-    const cab = w('cabs/new_abboip.txt', '37.75134 -122.39488 0 1213084687\n37.75136 -122.39527 1 1213084659\n');
+    // as distributed: newest first; read oldest first
+    const cab = w('cabs/new_abboip.txt', '37.75134 -122.39488 0 1213084687\n37.75136 -122.39527 1 1213084659\n37.7 -122.3 1 1213084600\n');
     expect((await readAllPoints(cab, { now })).points).toEqual([
-      { vehicleId: 'abboip', ts: 1213084687000, lat: 37.75134, lon: -122.39488 },
+      { vehicleId: 'abboip', ts: 1213084600000, lat: 37.7, lon: -122.3 },
       { vehicleId: 'abboip', ts: 1213084659000, lat: 37.75136, lon: -122.39527 },
+      { vehicleId: 'abboip', ts: 1213084687000, lat: 37.75134, lon: -122.39488 },
     ]);
     const td = w('tdrive/1.txt', '1,2008-02-02 15:36:08,116.51172,39.92123\n1,2008-02-02 15:46:08,116.51135,39.93883\n');
     const { points, summary } = await readAllPoints(td, { now });

@@ -157,8 +157,11 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
           return;
         }
         filePoints++;
-        batch.push(r);
+        (whole ?? batch).push(r);
       };
+      // Cabspotting files as distributed list fixes newest first; a cab's file (a few MB at most) is
+      // read whole and turned into time order, so every reader yields each vehicle oldest first.
+      let whole: GpsPoint[] | undefined = format === 'cabspotting' ? [] : undefined;
       for (const l of head) take(l);
       for (;;) {
         const r = await it.next();
@@ -171,6 +174,18 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
         if (++sinceProgress >= 8192) {
           sinceProgress = 0;
           report();
+        }
+      }
+      if (whole) {
+        if (whole.length > 1 && whole[0].ts > whole[whole.length - 1].ts) whole.reverse();
+        const all = whole;
+        whole = undefined;
+        for (const p of all) {
+          batch.push(p);
+          if (batch.length >= size) {
+            yield batch;
+            batch = [];
+          }
         }
       }
       finish();
