@@ -49,8 +49,9 @@ async function supervised(target: FleetResult['features'], images: FleetResult['
   for (let k = 0; k < folds; k++) {
     const tr = order.filter((i) => fold[i] !== k);
     const te = order.filter((i) => fold[i] === k);
-    const prior = tr.filter((i) => truth[i]).length / tr.length;
-    const rf = await new RandomForestClassifier({ ...DEFAULT_COTRAIN.rf, seed }).fit(tr.map((i) => X[i]), tr.map((i) => (truth[i] ? 'shared' : 'private')));
+    // Supervised on the target's own class mix: no class weights, so the posteriors are already at
+    // the target prior (shifting balanced posteriors of an uncalibrated forest cost recall).
+    const rf = await new RandomForestClassifier({ ...DEFAULT_COTRAIN.rf, classWeight: null, seed }).fit(tr.map((i) => X[i]), tr.map((i) => (truth[i] ? 'shared' : 'private')));
     const oob = rf.oobDecisionFunction!;
     const ks = rf.classes.indexOf('shared');
     let rb = 0;
@@ -61,14 +62,14 @@ async function supervised(target: FleetResult['features'], images: FleetResult['
         rc++;
       }
     });
-    const im = new ImageModel({ seed, ...image });
+    const im = new ImageModel({ seed, ...image, cnn: { ...image.cnn, balanceClasses: false } });
     const rep = await im.fit(tr.map((i) => sets[i]), tr.map((i) => (truth[i] ? 1 : 0)));
     const wa = 1 / Math.max(rb / Math.max(1, rc), 1e-3);
     const wb = Number.isFinite(rep.heldOut.brier) ? 1 / Math.max(rep.heldOut.brier, 1e-3) : wa;
     const w = Math.min(0.8, Math.max(0.2, wa / (wa + wb)));
     const pr = rf.probaOf(te.map((i) => X[i]), 'shared');
     const pc = await im.predict(te.map((i) => sets[i]));
-    te.forEach((i, r) => (p[i] = shiftPrior(w * pr[r] + (1 - w) * pc[r], prior, 0.5)));
+    te.forEach((i, r) => (p[i] = w * pr[r] + (1 - w) * pc[r]));
     im.dispose();
   }
   return p;

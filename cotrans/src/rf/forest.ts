@@ -196,25 +196,48 @@ export class RandomForestClassifier {
 
   /** Class probabilities, columns in `classes` order: the mean of the trees' leaf distributions. */
   predictProba(X: ArrayLike<number>[]): number[][] {
-    this.check(X);
     const K = this.classes.length;
-    const T = this.trees.length;
+    const acc = this.predictProbaFlat(X);
     const out: number[][] = new Array(X.length);
-    const acc = new Float64Array(K);
     for (let i = 0; i < X.length; i++) {
-      acc.fill(0);
-      const x = X[i];
-      for (let t = 0; t < T; t++) {
-        const tree = this.trees[t];
-        const leaf = leafOf(tree, x);
-        const off = leaf * K;
-        for (let k = 0; k < K; k++) acc[k] += tree.value[off + k];
-      }
       const row = new Array<number>(K);
-      for (let k = 0; k < K; k++) row[k] = acc[k] / T;
+      for (let k = 0; k < K; k++) row[k] = acc[i * K + k];
       out[i] = row;
     }
     return out;
+  }
+
+  /** predictProba as one row-major Float64Array (n x classes). */
+  predictProbaFlat(X: ArrayLike<number>[]): Float64Array {
+    this.check(X);
+    const K = this.classes.length;
+    const T = this.trees.length;
+    const n = X.length;
+    const F = this.nFeatures;
+    // copy rows once into one flat array: monomorphic, cache-friendly access in the hot loop
+    const flat = new Float64Array(n * F);
+    for (let i = 0; i < n; i++) {
+      const r = X[i];
+      for (let f = 0; f < F; f++) flat[i * F + f] = r[f];
+    }
+    const acc = new Float64Array(n * K);
+    // tree-major: one tree's arrays stay in cache while all rows pass through it
+    for (let t = 0; t < T; t++) {
+      const { feature, threshold, left, right, value } = this.trees[t];
+      for (let i = 0; i < n; i++) {
+        const base = i * F;
+        let node = 0;
+        let f = feature[0];
+        while (f >= 0) {
+          node = flat[base + f] > threshold[node] ? right[node] : left[node];
+          f = feature[node];
+        }
+        const off = node * K;
+        for (let k = 0; k < K; k++) acc[i * K + k] += value[off + k];
+      }
+    }
+    for (let j = 0; j < acc.length; j++) acc[j] /= T;
+    return acc;
   }
 
   /** Probability of one class per row. */
