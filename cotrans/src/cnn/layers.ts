@@ -1,14 +1,18 @@
 // Differentiable building blocks written with ops every backend has. The wasm backend has Conv2D but
-// no Conv2DBackpropFilter kernel, so conv2dValid carries its own gradient:
-//   dW[i, j] = X[:, i:i+OH, j:j+OW, :]^T . dY   (one matMul per kernel offset, over the batch)
-//   dX       = conv2d(pad(dY, k-1), rot180(W) with in/out channels swapped)
+// no Conv2DBackpropFilter kernel, so conv2dValid carries its own gradient, both parts as forward
+// convolutions (XNNPACK-fast on wasm):
+//   dW[i, j, ci, co] = sum_{n,y,x} X[n, y+i, x+j, ci] dY[n, y, x, co]
+//                    = conv2d(X^T [ci, H, W, n], dY^T [oh, ow, n, co])^T  (batch as channels)
+//   dX               = conv2d(pad(dY, k-1), rot180(W) with in/out channels swapped)
 // Pooling is reshape + max/mean, whose gradients are built from elementwise ops.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from './backend.js';
 
 type T4 = tfjs.Tensor4D;
 
-export function makeConv2dValid(tf: Tf): (x: T4, w: T4) => T4 {
+export function makeConv2dValid(tf: Tf, opts: { inputGrad?: boolean } = {}): (x: T4, w: T4) => T4 {
+  // The first layer's input is data: its gradient is never used, so it can be skipped.
+  const wantDx = opts.inputGrad ?? true;
   // customGrad's typing wants (...inputs) => ..., with the save function last
   const f = tf.customGrad(((...args: unknown[]) => {
     const x4 = args[0] as T4;
@@ -20,17 +24,12 @@ export function makeConv2dValid(tf: Tf): (x: T4, w: T4) => T4 {
       gradFunc: (dy: tfjs.Tensor, saved: tfjs.Tensor[]) => {
         const [xs, ws] = saved as [T4, T4];
         const dy4 = dy as T4;
-        const [kh, kw, cin, cout] = ws.shape;
-        const [n, oh, ow] = dy4.shape;
-        const dyMat = tf.reshape(dy4, [n * oh * ow, cout]) as tfjs.Tensor2D;
-        const rows: tfjs.Tensor[] = [];
-        for (let i = 0; i < kh; i++) {
-          for (let j = 0; j < kw; j++) {
-            const xs2 = tf.reshape(tf.slice(xs, [0, i, j, 0], [n, oh, ow, cin]), [n * oh * ow, cin]) as tfjs.Tensor2D;
-            rows.push(tf.matMul(xs2, dyMat, true, false)); // [cin, cout]
-          }
-        }
-        const dw = tf.reshape(tf.stack(rows), [kh, kw, cin, cout]);
+        const [kh, kw] = ws.shape;
+        // dW as one convolution: batch as channels. X^T [cin, H, W, n] convolved with dY^T as the
+        // filter [oh, ow, n, cout] gives [cin, kh, kw, cout]. Measured on wasm (batch 64, 24x24):
+        // 4-7 ms against ~30 ms for one matMul per kernel offset over slices.
+        const dw = tf.transpose(tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]) as T4, tf.transpose(dy4, [1, 2, 0, 3]) as T4, 1, 'valid'), [1, 2, 0, 3]);
+        if (!wantDx) return [tf.zerosLike(xs), dw];
         const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as T4;
         const dyPad = tf.pad(dy4, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
         const dx = tf.conv2d(dyPad, flipped, 1, 'valid');

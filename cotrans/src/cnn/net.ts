@@ -89,6 +89,7 @@ export class Cnn {
   readonly config: CnnConfig;
   private tf!: Tf;
   private conv!: (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D;
+  private convFirst!: (x: tfjs.Tensor4D, w: tfjs.Tensor4D) => tfjs.Tensor4D;
   private vars: tfjs.Variable[] = [];
   private specs: ParamSpec[] = [];
   private flatSize = 0;
@@ -112,6 +113,7 @@ export class Cnn {
     this.tf = tf;
     this.backend = name;
     this.conv = makeConv2dValid(tf);
+    this.convFirst = makeConv2dValid(tf, { inputGrad: false });
     const c = this.config;
     if (!c.convs.length) throw new RangeError('a CNN needs at least one conv block');
     this.specs = [];
@@ -154,7 +156,7 @@ export class Cnn {
       const k = this.vars[2 * i] as unknown as tfjs.Tensor4D;
       const bias = this.vars[2 * i + 1];
       const inp = b.padding === 'same' ? padSame(tf, h, b.kernel) : h;
-      h = tf.relu(tf.add(this.conv(inp, k), bias)) as tfjs.Tensor4D;
+      h = tf.relu(tf.add((i === 0 ? this.convFirst : this.conv)(inp, k), bias)) as tfjs.Tensor4D;
       h = pool(tf, h, b.pool, b.poolType);
     });
     const nc = 2 * c.convs.length;
