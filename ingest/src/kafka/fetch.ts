@@ -11,7 +11,7 @@ import { kafkaCacheDir, kafkaPom } from './paths.js';
  * The Kafka line we run. 4.x (KIP-896 removed only protocol versions older than those kafkajs 2.2
  * negotiates); the kafka-tagged tests pass against it. 3.9.x would be the fallback.
  */
-export const KAFKA_VERSION = process.env.COTRANS_KAFKA_VERSION ?? '4.1.1';
+export const KAFKA_VERSION = process.env.COTRANS_KAFKA_VERSION ?? '4.4.0';
 
 export function kafkaLibsDir(version = KAFKA_VERSION): string {
   return join(kafkaCacheDir(), version, 'libs');
