@@ -157,7 +157,7 @@ export class Cnn {
       const bias = this.vars[2 * i + 1];
       const inp = b.padding === 'same' ? padSame(tf, h, b.kernel) : h;
       h = tf.relu(tf.add((i === 0 ? this.convFirst : this.conv)(inp, k), bias)) as tfjs.Tensor4D;
-      h = pool(tf, h, b.pool, b.poolType);
+      h = pool(tf, h, b.pool, b.poolType, 'custom');
     });
     const nc = 2 * c.convs.length;
     let d = tf.reshape(h, [h.shape[0], this.flatSize]) as tfjs.Tensor2D;
