@@ -5,19 +5,20 @@ import { progress } from '../progress.js';
 // Library option names -> the CLI option that sets them, so errors name what the user typed.
 const OPTION_NAMES: Record<string, string> = {
   preset: '--preset', vehicles: '--vehicles', days: '--days', intervalS: '--interval', sharedShare: '--shared-share',
-  seed: '--seed', start: '--start', out: '--out', mix: '--preset',
+  seed: '--seed', start: '--start', out: '--out', mix: '--mix',
 };
 
 export const command: Command = {
   name: 'simulate',
   summary: 'generate a seeded fleet (points, labels, city) for a source or target domain',
-  usage: 'cotrans simulate --preset source|target (--out DIR | --to-kafka) [--vehicles N] [--days 7] [--interval S] [--shared-share F] [--seed S]',
+  usage: 'cotrans simulate --preset source|target (--out DIR | --to-kafka) [--vehicles N] [--days 7] [--interval S] [--shared-share F] [--mix K=F,...] [--seed S]',
   options: {
     preset: { type: 'string', arg: 'source|target', help: 'domain: source (city A, 60 s, labeled, mostly full-time shared vs private) or target (city B, 15 s, 10,000 cars)' },
     vehicles: { type: 'string', arg: 'N', help: "number of vehicles (default: the preset's, 500 source / 10000 target)" },
     days: { type: 'string', arg: 'N', help: 'simulated days', default: '7' },
     interval: { type: 'string', arg: 'SECONDS', help: "device sampling interval while the ignition is on (default: the preset's, 60 / 15)" },
     'shared-share': { type: 'string', arg: 'F', help: "share of shared vehicles in [0, 1] (default: the preset's, 0.35 / 0.08)" },
+    mix: { type: 'string', arg: 'K=F,...', help: "shared strata within the shared cars, e.g. full-time=0.4,part-time=0.35,car-sharing=0.25 (normalised; default: the preset's)" },
     seed: { type: 'string', arg: 'S', help: 'seed (integer); the same options and seed give byte-identical output', default: '1' },
     start: { type: 'string', arg: 'YYYY-MM-DD', help: 'local date of the first day (a Monday by default)', default: '2026-05-04' },
     'parked-fixes': { type: 'boolean', help: 'parked cars keep sending a fix every 10 min (default: fixes only while the ignition is on)' },
@@ -38,6 +39,7 @@ Generation streams in constant memory; progress (points/s, ETA) is drawn on a TT
     'cotrans simulate --preset source --out /tmp/source',
     'cotrans simulate --preset target --vehicles 200 --days 7 --out /tmp/target',
     'cotrans simulate --preset target --interval 30 --shared-share 0.1 --seed 7 --out /tmp/t30',
+    'cotrans simulate --preset source --mix full-time=1 --shared-share 0.5 --out /tmp/taxis-vs-private',
     'cotrans simulate --preset target --vehicles 500 --to-kafka --brokers 127.0.0.1:9092 --out /tmp/target-labels',
   ],
   async run(args) {
@@ -98,7 +100,26 @@ function fleetOptions(args: ParsedArgs) {
     seed: num(args, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }),
     start,
     ignitionOnly: !bool(args, 'parked-fixes'),
+    mix: parseMix(str(args, 'mix')),
   };
+}
+
+const MIX_KEYS: Record<string, 'fullTime' | 'partTime' | 'carSharing'> = { 'full-time': 'fullTime', 'part-time': 'partTime', 'car-sharing': 'carSharing' };
+
+/** "full-time=0.5,car-sharing=0.5" -> { fullTime: 0.5, carSharing: 0.5 }; unnamed strata get 0. */
+function parseMix(raw: string | undefined) {
+  if (raw === undefined) return undefined;
+  const mix = { fullTime: 0, partTime: 0, carSharing: 0 };
+  for (const part of raw.split(',')) {
+    const [k, v, extra] = part.split('=').map((x) => x.trim());
+    const key = MIX_KEYS[k];
+    const share = Number(v);
+    if (!key || v === undefined || v === '' || extra !== undefined) throw new UserError(`invalid --mix '${raw}': expected STRATUM=SHARE pairs with STRATUM one of ${Object.keys(MIX_KEYS).join(', ')}`);
+    if (!Number.isFinite(share) || share < 0) throw new UserError(`invalid --mix '${raw}': share of ${k} must be a number >= 0`);
+    mix[key] = share;
+  }
+  if (mix.fullTime + mix.partTime + mix.carSharing <= 0) throw new UserError(`invalid --mix '${raw}': at least one share must be positive`);
+  return mix;
 }
 
 /** The ingest stage's producer (replay + topics), loaded only for --to-kafka. */
