@@ -1,0 +1,235 @@
+// The streaming side of the features stage, made durable: a consumer handler (PointHandler of
+// @cotrans/ingest) that keeps one VehicleWindow per vehicle in memory and, in one SQLite
+// transaction per batch, writes the snapshots of the vehicles the batch touched together with the
+// partition's next offset. The state and its offsets never disagree, whatever moment a crash hits:
+// on restart every window is restored from its snapshot and the consumer resumes at the stored
+// offset, so no fix is lost and none is counted twice.
+import Database from 'better-sqlite3';
+import type { PartitionBatch, PointHandler } from '@cotrans/ingest';
+import type { FleetResult } from './fleet.js';
+import type { VehicleImages } from './images.js';
+import { resolveOptions, type FeatureOptions, type ResolvedOptions } from './options.js';
+import type { VehicleFeatures } from './summarise.js';
+import { addCounts, emptyCounts, VehicleWindow, type CleaningCounts, type WindowSnapshot } from './window.js';
+
+/** Bumped when the stored layout changes; a file of another version is refused, not misread. */
+const STORE_VERSION = '1';
+
+export interface WindowStoreCounters {
+  batches: number;
+  messages: number;
+  /** Fixes applied to the windows (after the consumer's validation; cleaning counts are per window). */
+  points: number;
+  deadLetters: number;
+  rejectedPoints: number;
+}
+
+export interface WindowStoreResultOptions {
+  /** Keep images in the returned map (default true). */
+  keepImages?: boolean;
+  /** Called once per vehicle, in vehicleId order. */
+  onVehicle?: (features: VehicleFeatures, images: VehicleImages | null) => void;
+}
+
+function userError(msg: string): Error {
+  return Object.assign(new Error(msg), { exitCode: 1 });
+}
+
+/** The options that change what a window computes, in a stable text form. */
+function optionsKey(o: ResolvedOptions): string {
+  return JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k as keyof ResolvedOptions]]));
+}
+
+export class SqliteWindowStore implements PointHandler {
+  readonly db: Database.Database;
+  readonly path: string;
+  readonly opts: ResolvedOptions;
+  private readonly windows = new Map<string, VehicleWindow>();
+  private readonly putWindow: Database.Statement;
+  private readonly getWindow: Database.Statement;
+  private readonly putOffset: Database.Statement;
+  private readonly getOffset: Database.Statement;
+  private readonly addCounter: Database.Statement;
+  private readonly writeTx: (b: PartitionBatch, touched: VehicleWindow[]) => void;
+  private snapshotBytes = 0;
+
+  /**
+   * Opens (or creates) a state file. `opts` are required for a new file; for an existing one they
+   * default to the stored options and, when given, must resolve to the same (exit code 1 otherwise:
+   * windows built under other options cannot be continued).
+   */
+  constructor(path: string, opts?: FeatureOptions) {
+    this.path = path;
+    this.db = new Database(path);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // FULL: a committed batch survives power loss too, not only a process crash.
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS windows (vehicle_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS offsets (
+          topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
+          PRIMARY KEY (topic, partition));
+        CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      `);
+      this.opts = this.checkMeta(opts);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.putWindow = this.db.prepare('INSERT OR REPLACE INTO windows VALUES (?, ?)');
+    this.getWindow = this.db.prepare('SELECT snapshot FROM windows WHERE vehicle_id = ?');
+    this.putOffset = this.db.prepare('INSERT OR REPLACE INTO offsets VALUES (?, ?, ?)');
+    this.getOffset = this.db.prepare('SELECT next_offset FROM offsets WHERE topic = ? AND partition = ?');
+    this.addCounter = this.db.prepare('INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value');
+    this.writeTx = this.db.transaction((b: PartitionBatch, touched: VehicleWindow[]) => {
+      for (const w of touched) {
+        const json = JSON.stringify(w.snapshot());
+        this.snapshotBytes += json.length;
+        this.putWindow.run(w.vehicleId, json);
+      }
+      this.putOffset.run(b.topic, b.partition, b.nextOffset);
+      this.addCounter.run('batches', 1);
+      this.addCounter.run('messages', b.messages);
+      this.addCounter.run('points', b.points);
+      this.addCounter.run('dead_letters', b.deadLetters);
+      this.addCounter.run('rejected_points', b.rejectedPoints);
+    });
+    for (const r of this.db.prepare('SELECT vehicle_id, snapshot FROM windows').iterate() as Iterable<{ vehicle_id: string; snapshot: string }>) {
+      this.windows.set(r.vehicle_id, this.restoreRow(r.vehicle_id, r.snapshot));
+    }
+  }
+
+  private checkMeta(opts: FeatureOptions | undefined): ResolvedOptions {
+    const get = (k: string) => (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value;
+    const version = get('version');
+    if (version !== undefined && version !== STORE_VERSION) throw userError(`${this.path}: window store version ${version}, this build reads version ${STORE_VERSION}`);
+    const stored = get('options');
+    if (stored === undefined) {
+      if (!opts) throw userError(`${this.path}: a new window store needs feature options (tz at least)`);
+      const ro = resolveOptions(opts);
+      // fail now, not at the first fix
+      new VehicleWindow('', ro);
+      const put = this.db.prepare('INSERT OR REPLACE INTO meta VALUES (?, ?)');
+      this.db.transaction(() => {
+        put.run('version', STORE_VERSION);
+        put.run('options', JSON.stringify(ro));
+      })();
+      return ro;
+    }
+    const was = resolveOptions(JSON.parse(stored) as ResolvedOptions);
+    if (opts) {
+      const want = resolveOptions(opts);
+      if (optionsKey(want) !== optionsKey(was)) {
+        const diff = (Object.keys(want) as (keyof ResolvedOptions)[])
+          .filter((k) => JSON.stringify(want[k]) !== JSON.stringify(was[k]))
+          .map((k) => `${k} ${JSON.stringify(was[k])} (stored) vs ${JSON.stringify(want[k])}`);
+        throw userError(`${this.path}: the windows were built with other feature options: ${diff.join(', ')}; use a new state file`);
+      }
+    }
+    return was;
+  }
+
+  private restoreRow(vehicleId: string, json: string): VehicleWindow {
+    try {
+      return VehicleWindow.restore(JSON.parse(json) as WindowSnapshot);
+    } catch (err) {
+      throw userError(`${this.path}: window of vehicle '${vehicleId}' cannot be restored: ${(err as Error).message}`);
+    }
+  }
+
+  resumeOffset(topic: string, partition: number): string | undefined {
+    return (this.getOffset.get(topic, partition) as { next_offset: string } | undefined)?.next_offset;
+  }
+
+  /**
+   * Applies a batch to the windows and makes it durable with `batch.nextOffset`. A batch wholly
+   * below the stored offset (a redelivery) changes nothing; one straddling it cannot be split by
+   * offset here and is refused (the consumer never hands one over: it drops the stored messages).
+   */
+  apply(batch: PartitionBatch): void {
+    const stored = this.resumeOffset(batch.topic, batch.partition);
+    if (stored !== undefined) {
+      const at = BigInt(stored);
+      if (BigInt(batch.nextOffset) <= at) return;
+      if (BigInt(batch.firstOffset) < at) {
+        throw new Error(`${batch.topic}/${batch.partition}: batch ${batch.firstOffset}..${batch.nextOffset} straddles the stored offset ${stored}`);
+      }
+    }
+    const touched: VehicleWindow[] = [];
+    const fresh: string[] = [];
+    try {
+      for (const v of batch.vehicles) {
+        let w = this.windows.get(v.vehicleId);
+        if (!w) {
+          w = new VehicleWindow(v.vehicleId, this.opts);
+          this.windows.set(v.vehicleId, w);
+          fresh.push(v.vehicleId);
+        }
+        const pts = v.points;
+        for (let i = 0; i < pts.length; i++) w.push(pts[i].ts, pts[i].lat, pts[i].lon);
+        touched.push(w);
+      }
+      this.writeTx(batch, touched);
+    } catch (err) {
+      // The file holds the truth: put the touched windows back to their last committed state, so
+      // that memory never runs ahead of what a restart would see.
+      for (const id of fresh) this.windows.delete(id);
+      for (const w of touched) {
+        const row = this.getWindow.get(w.vehicleId) as { snapshot: string } | undefined;
+        if (row) this.windows.set(w.vehicleId, this.restoreRow(w.vehicleId, row.snapshot));
+        else this.windows.delete(w.vehicleId);
+      }
+      throw err;
+    }
+  }
+
+  /** Vehicles with a window. */
+  get vehicles(): number {
+    return this.windows.size;
+  }
+
+  /** The window of a vehicle (read it; feeding it directly would bypass the checkpoints). */
+  window(vehicleId: string): VehicleWindow | undefined {
+    return this.windows.get(vehicleId);
+  }
+
+  /** Totals applied so far (all runs on this file). */
+  counters(): WindowStoreCounters {
+    const rows = this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[];
+    const c = Object.fromEntries(rows.map((r) => [r.name, r.value])) as Record<string, number | undefined>;
+    return { batches: c.batches ?? 0, messages: c.messages ?? 0, points: c.points ?? 0, deadLetters: c.dead_letters ?? 0, rejectedPoints: c.rejected_points ?? 0 };
+  }
+
+  /** Characters of snapshot JSON written by this process (for write-cost accounting). */
+  get snapshotBytesWritten(): number {
+    return this.snapshotBytes;
+  }
+
+  /**
+   * Features and images of every vehicle's window as it stands (fixes still in a reorder buffer
+   * included, open stays and trips closed), in the shape of computeFleet; the windows are not
+   * changed, so consuming can go on.
+   */
+  results(o: WindowStoreResultOptions = {}): FleetResult {
+    const features: VehicleFeatures[] = [];
+    const images = new Map<string, VehicleImages>();
+    const cleaning = emptyCounts();
+    const cleaningByVehicle = new Map<string, CleaningCounts>();
+    const keep = o.keepImages ?? true;
+    for (const id of [...this.windows.keys()].sort()) {
+      const r = this.windows.get(id)!.result();
+      features.push(r.features);
+      if (r.images && keep) images.set(id, r.images);
+      addCounts(cleaning, r.cleaning);
+      cleaningByVehicle.set(id, r.cleaning);
+      o.onVehicle?.(r.features, r.images);
+    }
+    return { features, images, cleaning, cleaningByVehicle };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
