@@ -4,14 +4,34 @@ import { basename, dirname, sep } from 'node:path';
 import type { GpsPoint } from '../point.js';
 import { makePoint, pointProblem, type ValidateOptions } from '../validate.js';
 import { InputError } from '../errors.js';
-import { parseTimestamp, type NaiveTime } from './timestamp.js';
+import { parseTimestamp, parseTimestampAt, type NaiveTime } from './timestamp.js';
+import { numberAt } from './numbers.js';
 
 export type LogFormat = 'auto' | 'csv' | 'jsonl' | 'geolife' | 'cabspotting' | 'tdrive';
 export type ConcreteFormat = Exclude<LogFormat, 'auto'>;
 export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'csv', 'jsonl', 'geolife', 'cabspotting', 'tdrive'];
 
 export type LineResult = GpsPoint | string | null;
-export type LineParser = (line: string, lineNo: number) => LineResult;
+/**
+ * Parses the line `text.slice(start, end)` (terminator excluded). Parsers read the fields in place
+ * where they can: the hot formats allocate nothing per line but the point and its vehicle id.
+ */
+export type LineParser = (text: string, start: number, end: number, lineNo: number) => LineResult;
+
+/** A parser written against a line string (the formats where speed matters less). */
+const byLine =
+  (parse: (line: string, lineNo: number) => LineResult): LineParser =>
+  (text, start, end, lineNo) =>
+    parse(text.slice(start, end), lineNo);
+
+/** True when `text[start, end)` is blank as String.prototype.trim sees it. */
+function isBlank(text: string, start: number, end: number): boolean {
+  if (start === end) return true;
+  const c = text.charCodeAt(start);
+  // a printable ASCII first character settles it without a substring
+  if (c > 32 && c < 127) return false;
+  return text.slice(start, end).trim() === '';
+}
 
 export interface ParserOptions extends ValidateOptions {
   naiveTime?: NaiveTime;
@@ -73,37 +93,76 @@ export function looksLikeCsvHeader(line: string): boolean {
   return REQUIRED.every((col) => CSV_COLUMNS[col].some((alias) => names.includes(alias)));
 }
 
+/** Most fields a CSV line may have for the in-place path; wider lines take the general path. */
+const MAX_FAST_FIELDS = 64;
+
 export function csvParser(file: string, opts: ParserOptions): LineParser {
   let idx: Record<keyof typeof CSV_COLUMNS, number> | undefined;
   let width = 0;
-  return (line, lineNo) => {
-    if (line.trim() === '') return null;
-    if (!idx) {
-      const names = splitCsv(line.replace(/^\uFEFF/, '')).map((h) => h.trim().toLowerCase());
-      const found = {} as Record<keyof typeof CSV_COLUMNS, number>;
-      for (const [col, aliases] of Object.entries(CSV_COLUMNS) as [keyof typeof CSV_COLUMNS, readonly string[]][]) {
-        found[col] = aliases.map((a) => names.indexOf(a)).find((i) => i >= 0) ?? -1;
-      }
-      const missing = REQUIRED.filter((c) => found[c] < 0);
-      if (missing.length) {
-        throw new InputError(`${file}:${lineNo}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (header: ${names.join(',').slice(0, 120)})`);
-      }
-      idx = found;
-      width = Math.max(...REQUIRED.map((c) => found[c]));
-      return null;
+  // Field starts of the current line (field k spans starts[k] .. starts[k + 1] - 1), reused.
+  const starts = new Int32Array(MAX_FAST_FIELDS + 1);
+  // Where the next '"' is in the current piece of text: one scan per piece, not per line.
+  let quoteText = '';
+  let quoteAt = -1;
+
+  const header = (line: string, lineNo: number): null => {
+    const names = splitCsv(line.replace(/^\uFEFF/, '')).map((h) => h.trim().toLowerCase());
+    const found = {} as Record<keyof typeof CSV_COLUMNS, number>;
+    for (const [col, aliases] of Object.entries(CSV_COLUMNS) as [keyof typeof CSV_COLUMNS, readonly string[]][]) {
+      found[col] = aliases.map((a) => names.indexOf(a)).find((i) => i >= 0) ?? -1;
     }
+    const missing = REQUIRED.filter((c) => found[c] < 0);
+    if (missing.length) {
+      throw new InputError(`${file}:${lineNo}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (header: ${names.join(',').slice(0, 120)})`);
+    }
+    idx = found;
+    width = Math.max(...REQUIRED.map((c) => found[c]));
+    return null;
+  };
+
+  /** Quoted fields, very wide lines: split into strings. */
+  const general = (ix: Record<keyof typeof CSV_COLUMNS, number>, line: string): LineResult => {
     const f = splitCsv(line);
     if (f.length <= width) return `expected at least ${width + 1} fields, got ${f.length}`;
-    const vid = f[idx.vehicle_id].trim();
-    const ts = parseTimestamp(f[idx.timestamp], opts.naiveTime);
-    return point(vid, ts, numField(f[idx.lat]), numField(f[idx.lon]), idx.speed_kmh >= 0 ? numField(f[idx.speed_kmh]) : undefined, idx.heading >= 0 ? numField(f[idx.heading]) : undefined, opts);
+    const vid = f[ix.vehicle_id].trim();
+    const ts = parseTimestamp(f[ix.timestamp], opts.naiveTime);
+    return point(vid, ts, numField(f[ix.lat]), numField(f[ix.lon]), ix.speed_kmh >= 0 ? numField(f[ix.speed_kmh]) : undefined, ix.heading >= 0 ? numField(f[ix.heading]) : undefined, opts);
+  };
+
+  const field = (k: number, n: number, text: string): number | undefined => (k < 0 || k >= n ? undefined : numberAt(text, starts[k], starts[k + 1] - 1));
+
+  return (text, start, end, lineNo) => {
+    if (isBlank(text, start, end)) return null;
+    if (!idx) return header(text.slice(start, end), lineNo);
+    if (quoteText !== text || (quoteAt !== -1 && quoteAt < start)) {
+      quoteText = text;
+      quoteAt = text.indexOf('"', start);
+    }
+    if (quoteAt !== -1 && quoteAt < end) return general(idx, text.slice(start, end));
+    // Comma positions, in place.
+    let n = 0;
+    starts[0] = start;
+    for (let c = text.indexOf(',', start); c !== -1 && c < end; c = text.indexOf(',', c + 1)) {
+      if (++n >= MAX_FAST_FIELDS) return general(idx, text.slice(start, end));
+      starts[n] = c + 1;
+    }
+    n++;
+    starts[n] = end + 1; // so that field k ends at starts[k + 1] - 1
+    if (n <= width) return `expected at least ${width + 1} fields, got ${n}`;
+    const ix = idx;
+    let vid = text.slice(starts[ix.vehicle_id], starts[ix.vehicle_id + 1] - 1);
+    const v0 = vid.charCodeAt(0);
+    const v1 = vid.charCodeAt(vid.length - 1);
+    if (!(v0 > 32 && v0 < 127 && v1 > 32 && v1 < 127)) vid = vid.trim();
+    const ts = parseTimestampAt(text, starts[ix.timestamp], starts[ix.timestamp + 1] - 1, opts.naiveTime);
+    return point(vid, ts, field(ix.lat, n, text), field(ix.lon, n, text), field(ix.speed_kmh, n, text), field(ix.heading, n, text), opts);
   };
 }
 
 // ---- JSON lines ----------------------------------------------------------------------------------
 
 export function jsonlParser(_file: string, opts: ParserOptions): LineParser {
-  return (line) => {
+  return byLine((line) => {
     if (line.trim() === '') return null;
     let o: unknown;
     try {
@@ -119,7 +178,7 @@ export function jsonlParser(_file: string, opts: ParserOptions): LineParser {
     const speed = r.speed_kmh ?? r.speedKmh;
     if (typeof vid !== 'string') return vid === undefined ? 'missing vehicle_id' : 'vehicle_id must be a string';
     return point(vid, ts, r.lat, r.lon, speed, r.heading, opts);
-  };
+  });
 }
 
 // ---- GeoLife .plt --------------------------------------------------------------------------------
@@ -133,13 +192,13 @@ export function geolifeUser(file: string): string {
 
 export function geolifeParser(file: string, opts: ParserOptions): LineParser {
   const user = geolifeUser(file);
-  return (line, lineNo) => {
+  return byLine((line, lineNo) => {
     if (lineNo <= 6 || line.trim() === '') return null; // the fixed six-line preamble
     const f = line.split(',');
     if (f.length < 7) return `expected 7 fields (lat,lon,0,alt,days,date,time), got ${f.length}`;
     const ts = parseTimestamp(`${f[5].trim()}T${f[6].trim()}`, 'utc'); // GeoLife times are GMT
     return point(user, ts, numField(f[0]), numField(f[1]), undefined, undefined, opts);
-  };
+  });
 }
 
 // ---- Cabspotting new_<cab>.txt -------------------------------------------------------------------
@@ -153,12 +212,40 @@ const CAB_LINE = /^\s*[-+\d.eE]+\s+[-+\d.eE]+\s+[01]\s+\d+\s*$/;
 
 export function cabspottingParser(file: string, opts: ParserOptions): LineParser {
   const cab = cabspottingCab(file);
-  return (line) => {
+  const general = (line: string): LineResult => {
     if (line.trim() === '') return null;
     const f = line.trim().split(/\s+/);
     if (f.length !== 4) return `expected 4 fields (lat lon occupancy unix_time), got ${f.length}`;
     if (!/^\d+$/.test(f[3])) return `unix_time '${f[3]}' is not an integer`;
     return point(cab, Number(f[3]) * 1000, numField(f[0]), numField(f[1]), undefined, undefined, opts);
+  };
+  return (text, start, end) => {
+    // In place when fields are split by single spaces (as distributed); any other whitespace
+    // (tabs, runs of spaces, padding, non-ASCII) takes the general way.
+    let s1 = -1;
+    let s2 = -1;
+    let s3 = -1;
+    let spaces = 0;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 32) {
+        if (i === start || i === end - 1 || text.charCodeAt(i - 1) === 32) return general(text.slice(start, end));
+        spaces++;
+        if (spaces === 1) s1 = i;
+        else if (spaces === 2) s2 = i;
+        else if (spaces === 3) s3 = i;
+      } else if (c < 32 || c > 126) return general(text.slice(start, end));
+    }
+    if (start === end) return null;
+    if (spaces !== 3) return `expected 4 fields (lat lon occupancy unix_time), got ${spaces + 1}`;
+    let t = 0;
+    for (let i = s3 + 1; i < end; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return `unix_time '${text.slice(s3 + 1, end)}' is not an integer`;
+      t = t * 10 + d;
+    }
+    if (end - s3 - 1 > 15) t = Number(text.slice(s3 + 1, end)); // beyond exact integers: as Number() reads it
+    return point(cab, t * 1000, numberAt(text, start, s1), numberAt(text, s1 + 1, s2), undefined, undefined, opts);
   };
 }
 
@@ -167,14 +254,14 @@ export function cabspottingParser(file: string, opts: ParserOptions): LineParser
 const TDRIVE_LINE = /^[^,]+,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},[-+\d.]+,[-+\d.]+$/;
 
 export function tdriveParser(_file: string, opts: ParserOptions): LineParser {
-  return (line) => {
+  return byLine((line) => {
     if (line.trim() === '') return null;
     const f = line.split(',');
     if (f.length !== 4) return `expected 4 fields (id,datetime,lon,lat), got ${f.length}`;
     // T-Drive times are Beijing local time (UTC+8, no daylight saving).
     const ts = parseTimestamp(`${f[1].trim()}+08:00`);
     return point(f[0].trim(), ts, numField(f[3]), numField(f[2]), undefined, undefined, opts);
-  };
+  });
 }
 
 export const PARSERS: Record<ConcreteFormat, (file: string, opts: ParserOptions) => LineParser> = {

@@ -5,7 +5,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GpsPoint } from '../point.js';
 import { InputError } from '../errors.js';
-import { openLines } from './lines.js';
+import { openChunks } from './lines.js';
 import { detectFormat, geolifeUser, PARSERS, type ConcreteFormat, type LogFormat, type ParserOptions } from './formats.js';
 import type { NaiveTime } from './timestamp.js';
 
@@ -17,6 +17,11 @@ export interface ReadOptions {
   maxSamples?: number;
   /** Points per yielded batch (default 4096). */
   batchSize?: number;
+  /**
+   * Bytes read (and, for gzip, inflated) at a time; default 256 KiB. Lines are parsed a chunk at a
+   * time with no await in between; the result never depends on it (tests feed tiny chunks).
+   */
+  chunkBytes?: number;
   /** Times without a UTC offset: rejected (default) or read as UTC. */
   naiveTime?: NaiveTime;
   /** "Now" for the future-timestamp check (epoch ms). */
@@ -79,6 +84,21 @@ export async function listLogFiles(path: string): Promise<string[]> {
   return out;
 }
 
+/** Progress is reported about every this many characters parsed (~8k lines of a canonical CSV). */
+const PROGRESS_CHARS = 512 * 1024;
+
+/** The first line of a piece that is not blank, or undefined. */
+function firstNonBlankLine(text: string): string | undefined {
+  for (let start = 0; start < text.length; ) {
+    let nl = text.indexOf('\n', start);
+    if (nl === -1) nl = text.length;
+    const line = text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+    if (line.trim() !== '') return line;
+    start = nl + 1;
+  }
+  return undefined;
+}
+
 const reasonKind = (r: string) => r.replace(/'[^']*'/g, "'…'").replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/gi, 'N').slice(0, 80);
 
 export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
@@ -106,91 +126,122 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
   /** The points of some files in file order, in batches of `size`. */
   async function* readFiles(files: string[], single: boolean, size: number, chunkBytes?: number): AsyncGenerator<GpsPoint[]> {
     let batch: GpsPoint[] = [];
+    // Batches filled while a piece of text is parsed (synchronously), handed out after it.
+    const full: GpsPoint[][] = [];
     for (const file of files) {
-      const src = await openLines(file, { chunkBytes });
+      const src = await openChunks(file, { chunkBytes });
       progress.open.set(file, src.bytesRead);
-      const it = src.lines[Symbol.asyncIterator]();
-      // Peek the first non-empty line for detection and the empty-file check; replay it after.
-      const head: string[] = [];
-      let first: string | undefined;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) break;
-        head.push(r.value);
-        if (r.value.trim() !== '') {
-          first = r.value;
-          break;
+      const it = src.chunks[Symbol.asyncIterator]();
+      try {
+        // Peek pieces up to the first non-empty line for detection and the empty-file check; they
+        // are parsed from their start after.
+        const head: string[] = [];
+        let first: string | undefined;
+        while (first === undefined) {
+          const r = await it.next();
+          if (r.done) break;
+          head.push(r.value);
+          first = firstNonBlankLine(r.value);
         }
-      }
-      const finish = () => {
-        progress.open.delete(file);
-        progress.completed += src.totalBytes;
-      };
-      const fail = (msg: string) => {
-        if (single || opts.strict) throw new InputError(msg);
-        skip(file, msg.slice(file.length + 2));
-      };
-      if (first === undefined) {
-        finish();
-        fail(`${file}: empty file (no data lines)`);
-        continue;
-      }
-      const format = opts.format && opts.format !== 'auto' ? opts.format : detectFormat(file, first);
-      if (!format) {
-        finish();
-        fail(`${file}: unknown format (first line '${first.slice(0, 60)}'; expected CSV with a vehicle_id,timestamp,lat,lon header, JSONL, GeoLife .plt, Cabspotting or T-Drive; or pass --format)`);
-        continue;
-      }
-      summary.files++;
-      summary.formats[format] = (summary.formats[format] ?? 0) + 1;
-      const parse = PARSERS[format](file, parserOpts);
-      let lineNo = 0;
-      let filePoints = 0;
-      const take = (line: string): void => {
-        lineNo++;
-        summary.lines++;
-        const r = parse(line, lineNo);
-        if (r === null) return;
-        if (typeof r === 'string') {
-          if (opts.strict) throw new InputError(`${file}:${lineNo}: ${r}`);
-          skip(`${file}:${lineNo}`, r);
-          return;
+        const finish = () => {
+          progress.open.delete(file);
+          progress.completed += src.totalBytes;
+        };
+        const fail = (msg: string) => {
+          if (single || opts.strict) throw new InputError(msg);
+          skip(file, msg.slice(file.length + 2));
+        };
+        if (first === undefined) {
+          finish();
+          fail(`${file}: empty file (no data lines)`);
+          continue;
         }
-        filePoints++;
-        (whole ?? batch).push(r);
-      };
-      // Cabspotting files as distributed list fixes newest first; a cab's file (a few MB at most) is
-      // read whole and turned into time order, so every reader yields each vehicle oldest first.
-      let whole: GpsPoint[] | undefined = format === 'cabspotting' ? [] : undefined;
-      for (const l of head) take(l);
-      for (;;) {
-        const r = await it.next();
-        if (r.done) break;
-        take(r.value);
-        if (batch.length >= size) {
-          yield batch;
-          batch = [];
+        const format = opts.format && opts.format !== 'auto' ? opts.format : detectFormat(file, first);
+        if (!format) {
+          finish();
+          fail(`${file}: unknown format (first line '${first.slice(0, 60)}'; expected CSV with a vehicle_id,timestamp,lat,lon header, JSONL, GeoLife .plt, Cabspotting or T-Drive; or pass --format)`);
+          continue;
         }
-        if (++sinceProgress >= 8192) {
-          sinceProgress = 0;
-          report();
-        }
-      }
-      if (whole) {
-        if (whole.length > 1 && whole[0].ts > whole[whole.length - 1].ts) whole.reverse();
-        const all = whole;
-        whole = undefined;
-        for (const p of all) {
-          batch.push(p);
-          if (batch.length >= size) {
-            yield batch;
-            batch = [];
+        summary.files++;
+        summary.formats[format] = (summary.formats[format] ?? 0) + 1;
+        const parse = PARSERS[format](file, parserOpts);
+        // Cabspotting files as distributed list fixes newest first; a cab's file (a few MB at most) is
+        // read whole and turned into time order, so every reader yields each vehicle oldest first.
+        const whole: GpsPoint[] | undefined = format === 'cabspotting' ? [] : undefined;
+        let lineNo = 0;
+        let linesCounted = 0;
+        let filePoints = 0;
+        /** Parses the lines of one piece; no await in here. */
+        const parsePiece = (text: string): void => {
+          const n = text.length;
+          let start = 0;
+          try {
+            while (start < n) {
+              let nl = text.indexOf('\n', start);
+              if (nl === -1) nl = n;
+              const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+              lineNo++;
+              const r = parse(text, start, end, lineNo);
+              start = nl + 1;
+              if (r === null) continue;
+              if (typeof r === 'string') {
+                if (opts.strict) throw new InputError(`${file}:${lineNo}: ${r}`);
+                skip(`${file}:${lineNo}`, r);
+                continue;
+              }
+              filePoints++;
+              if (whole) whole.push(r);
+              else if (batch.push(r) >= size) {
+                full.push(batch);
+                batch = [];
+              }
+            }
+          } finally {
+            summary.lines += lineNo - linesCounted;
+            linesCounted = lineNo;
+            sinceProgress += n;
+          }
+        };
+        let failure: unknown;
+        const pieces = async function* () {
+          yield* head;
+          for (;;) {
+            const r = await it.next();
+            if (r.done) return;
+            yield r.value;
+          }
+        };
+        for await (const text of pieces()) {
+          try {
+            parsePiece(text);
+          } catch (err) {
+            failure = err;
+          }
+          // the batches completed before a strict-mode error still go out, as line by line did
+          for (const b of full) yield b;
+          full.length = 0;
+          if (failure !== undefined) throw failure;
+          if (sinceProgress >= PROGRESS_CHARS) {
+            sinceProgress = 0;
+            report();
           }
         }
+        if (whole) {
+          if (whole.length > 1 && whole[0].ts > whole[whole.length - 1].ts) whole.reverse();
+          for (const p of whole) {
+            batch.push(p);
+            if (batch.length >= size) {
+              yield batch;
+              batch = [];
+            }
+          }
+        }
+        finish();
+        report();
+        if (filePoints === 0 && format === 'csv' && lineNo <= 1) fail(`${file}: empty file (a header but no data lines)`);
+      } finally {
+        await it.return?.(undefined);
       }
-      finish();
-      report();
-      if (filePoints === 0 && format === 'csv' && lineNo <= 1) fail(`${file}: empty file (a header but no data lines)`);
     }
     if (batch.length) yield batch;
   }
@@ -221,7 +272,7 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
       }
     };
     for (const files of streams) {
-      const it = readFiles(files, false, 512, 16 * 1024);
+      const it = readFiles(files, false, 512, opts.chunkBytes ?? 16 * 1024);
       const r = await it.next();
       if (!r.done) {
         heap.push({ it, batch: r.value, i: 0 });
@@ -269,7 +320,7 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
         throw new InputError(`${path}: ${streams.size} per-vehicle files are too many to merge by time (at most ${MAX_MERGE_STREAMS}); replay with --speed max, or merge them into one time-sorted CSV first`);
       }
       source = mergeByTime([...streams.values()]);
-    } else source = readFiles(files, single, batchSize);
+    } else source = readFiles(files, single, batchSize, opts.chunkBytes);
     for await (const b of source) {
       summary.points += b.length;
       yield b;
