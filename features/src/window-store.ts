@@ -54,11 +54,12 @@ export class SqliteWindowStore implements PointHandler {
   private snapshotBytes = 0;
 
   /**
-   * Opens (or creates) a state file. `opts` are required for a new file; for an existing one they
-   * default to the stored options and, when given, must resolve to the same (exit code 1 otherwise:
-   * windows built under other options cannot be continued).
+   * Opens (or creates) a state file. A new file needs `opts` (tz at least). An existing one keeps
+   * the options it was built with: those given here must agree with them (exit code 1 otherwise,
+   * naming the option: windows built under other options cannot be continued); those left out are
+   * taken from the file.
    */
-  constructor(path: string, opts?: FeatureOptions) {
+  constructor(path: string, opts?: Partial<FeatureOptions>) {
     this.path = path;
     this.db = new Database(path);
     try {
@@ -101,14 +102,14 @@ export class SqliteWindowStore implements PointHandler {
     }
   }
 
-  private checkMeta(opts: FeatureOptions | undefined): ResolvedOptions {
+  private checkMeta(opts: Partial<FeatureOptions> | undefined): ResolvedOptions {
     const get = (k: string) => (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value;
     const version = get('version');
     if (version !== undefined && version !== STORE_VERSION) throw userError(`${this.path}: window store version ${version}, this build reads version ${STORE_VERSION}`);
     const stored = get('options');
     if (stored === undefined) {
-      if (!opts) throw userError(`${this.path}: a new window store needs feature options (tz at least)`);
-      const ro = resolveOptions(opts);
+      if (!opts?.tz) throw userError(`${this.path}: a new window store needs feature options (tz at least)`);
+      const ro = resolveOptions(opts as FeatureOptions);
       // fail now, not at the first fix
       new VehicleWindow('', ro);
       const put = this.db.prepare('INSERT OR REPLACE INTO meta VALUES (?, ?)');
@@ -120,7 +121,8 @@ export class SqliteWindowStore implements PointHandler {
     }
     const was = resolveOptions(JSON.parse(stored) as ResolvedOptions);
     if (opts) {
-      const want = resolveOptions(opts);
+      const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+      const want = resolveOptions({ ...was, ...given });
       if (optionsKey(want) !== optionsKey(was)) {
         const diff = (Object.keys(want) as (keyof ResolvedOptions)[])
           .filter((k) => JSON.stringify(want[k]) !== JSON.stringify(was[k]))
@@ -200,6 +202,13 @@ export class SqliteWindowStore implements PointHandler {
     const rows = this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[];
     const c = Object.fromEntries(rows.map((r) => [r.name, r.value])) as Record<string, number | undefined>;
     return { batches: c.batches ?? 0, messages: c.messages ?? 0, points: c.points ?? 0, deadLetters: c.dead_letters ?? 0, rejectedPoints: c.rejected_points ?? 0 };
+  }
+
+  /** Cleaning counts so far over all windows (fixes still in a reorder buffer are not yet kept nor dropped). */
+  cleaning(): CleaningCounts {
+    const c = emptyCounts();
+    for (const w of this.windows.values()) addCounts(c, w.counts);
+    return c;
   }
 
   /** Characters of snapshot JSON written by this process (for write-cost accounting). */

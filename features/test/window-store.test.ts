@@ -97,6 +97,7 @@ describe('SqliteWindowStore (real SQLite file)', () => {
     }
     for (const b of batches.slice(half)) s.apply(b);
     expectSameFleet(s.results(), ref);
+    expect(s.cleaning().input).toBe(total);
     expect(s.counters()).toEqual({ batches: batches.length, messages: batches.reduce((a, b) => a + b.messages, 0), points: total, deadLetters: 0, rejectedPoints: 0 });
     s.close();
   });
@@ -170,7 +171,15 @@ describe('SqliteWindowStore (real SQLite file)', () => {
     })();
     expect(err?.exitCode).toBe(1);
     expect(err?.message).toBe(`${file}: the windows were built with other feature options: windowDays 7 (stored) vs 5; use a new state file`);
+    expect(() => new SqliteWindowStore(file, { imageSize: 32 })).toThrow(`${file}: the windows were built with other feature options: imageSize 24 (stored) vs 32; use a new state file`);
+    // options left out come from the file
+    const five = join(dir, 'five.sqlite');
+    new SqliteWindowStore(five, { tz, windowDays: 5 }).close();
+    const s = new SqliteWindowStore(five, { tz, imageSize: 24 });
+    expect(s.opts.windowDays).toBe(5);
+    s.close();
     expect(() => new SqliteWindowStore(join(dir, 'new.sqlite'))).toThrow(/needs feature options/);
+    expect(() => new SqliteWindowStore(join(dir, 'new2.sqlite'), { windowDays: 7 })).toThrow(/needs feature options/);
     expect(() => new SqliteWindowStore(join(dir, 'bad-tz.sqlite'), { tz: 'Mars/Olympus' })).toThrow();
   });
 });

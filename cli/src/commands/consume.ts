@@ -4,10 +4,14 @@ import { progress } from '../progress.js';
 
 export const command: Command = {
   name: 'consume',
-  summary: 'consume gps.points into per-vehicle window state (SQLite), dead letters to gps.points.dlq',
-  usage: 'cotrans consume --out STATE.sqlite [--brokers host:port] [--group ID] [--until-idle SECONDS]',
+  summary: 'consume gps.points into per-vehicle state (SQLite: points, or feature windows), dead letters to gps.points.dlq',
+  usage: 'cotrans consume --out STATE.sqlite | --windows WINDOWS.sqlite [--tz Area/City] [--brokers host:port] [--group ID] [--until-idle SECONDS]',
   options: {
     out: { type: 'string', arg: 'FILE', help: 'SQLite state file (points, per-vehicle summaries, offsets); created if missing' },
+    windows: { type: 'string', arg: 'FILE', help: 'instead of --out: SQLite file of per-vehicle feature windows (snapshots, offsets); created if missing' },
+    tz: { type: 'string', arg: 'Area/City', help: 'with --windows: fleet time zone (IANA); needed for a new file, else taken from it' },
+    'window-days': { type: 'string', arg: 'N', help: 'with --windows: window length in local days (new file: default 7; else from the file)' },
+    'image-size': { type: 'string', arg: 'PX', help: 'with --windows: image side, 24, 32 or 64 (new file: default 24; else from the file)' },
     brokers: { type: 'string', arg: 'HOST:PORT', help: 'Kafka bootstrap servers, comma separated', default: '127.0.0.1:9092' },
     group: { type: 'string', arg: 'ID', help: 'consumer group id', default: 'cotrans-consume' },
     topic: { type: 'string', arg: 'TOPIC', help: 'topic to consume', default: 'gps.points' },
@@ -20,18 +24,43 @@ export const command: Command = {
 bytes, the reason and the source topic/partition/offset. The good points, per vehicle in time order,
 are written to the state file together with the partition's next offset in one SQLite transaction;
 only then is the offset committed to Kafka. Killing the process at any moment loses nothing and
-counts nothing twice: on restart it resumes from the offsets stored with the state.`,
-  examples: ['cotrans consume --out /tmp/state.sqlite --until-idle 10', 'cotrans consume --out state.sqlite --brokers 127.0.0.1:19092 --group fleet-a'],
+counts nothing twice: on restart it resumes from the offsets stored with the state.
+
+With --windows the state is the features stage's per-vehicle window (cleaning, per-day aggregates,
+the last --window-days days) instead of the points: each batch updates the windows of the vehicles
+it touches and writes their snapshots with the offset in one transaction, memory is bounded per
+vehicle (about 23 KB), and a restart restores every window from the file. The file keeps the
+options it was built with; a different --tz, --window-days or --image-size is refused. Each state
+file has its own offsets: to keep both points and windows, run two consumers with different --group.`,
+  examples: [
+    'cotrans consume --out /tmp/state.sqlite --until-idle 10',
+    'cotrans consume --out state.sqlite --brokers 127.0.0.1:19092 --group fleet-a',
+    'cotrans consume --windows windows.sqlite --tz Europe/Berlin --group fleet-windows --until-idle 10',
+  ],
   async run(args) {
     const ingest = await import('@cotrans/ingest');
-    const out = str(args, 'out', true);
+    const windows = str(args, 'windows');
+    const out = windows === undefined ? str(args, 'out', true) : str(args, 'out');
+    if (out !== undefined && windows !== undefined) throw new UserError('give --out or --windows, not both: each state file has its own offsets (run a second consumer with another --group)');
     const brokers = str(args, 'brokers')!;
     const idle = num(args, 'until-idle', { min: 0.1 });
+    const tz = str(args, 'tz');
+    if (tz !== undefined) {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      } catch {
+        throw new UserError(`invalid --tz '${tz}': not an IANA time zone (e.g. Europe/Berlin, America/Los_Angeles)`);
+      }
+    }
+    const windowOpts = { tz, windowDays: num(args, 'window-days', { min: 1, max: 366, integer: true }), imageSize: num(args, 'image-size', { min: 4, max: 256, integer: true }) };
+    if (windows === undefined && Object.values(windowOpts).some((v) => v !== undefined)) throw new UserError('--tz, --window-days and --image-size go with --windows');
+    const file = (windows ?? out)!;
     let store;
     try {
-      store = new ingest.SqlitePointStore(out);
+      store = windows !== undefined ? new (await import('@cotrans/features')).SqliteWindowStore(windows, windowOpts) : new ingest.SqlitePointStore(file);
     } catch (err) {
-      throw new UserError(`cannot open state file ${out}: ${(err as Error).message}`);
+      if ((err as { exitCode?: number }).exitCode === 1) throw err;
+      throw new UserError(`cannot open state file ${file}: ${(err as Error).message}`);
     }
     const bar = progress('consume', { unit: 'points' });
     let consumer;
@@ -67,12 +96,20 @@ counts nothing twice: on restart it resumes from the offsets stored with the sta
     await consumer.done;
     const s = consumer.stats;
     bar.done({ messages: s.messages, dead_letters: s.deadLetters });
-    const c = store.counters();
+    let state: string;
+    if (store instanceof ingest.SqlitePointStore) {
+      const c = store.counters();
+      state = `state ${file}: ${c.points ?? 0} points, ${c.dead_letters ?? 0} dead letters in total`;
+    } else {
+      const c = store.counters();
+      const k = store.cleaning();
+      state = `windows ${file}: ${store.vehicles} vehicles, ${c.points} points, ${c.deadLetters} dead letters in total (late ${k.late}, duplicates ${k.exactDuplicates + k.nearDuplicates}, jumps ${k.jumps})`;
+    }
     store.close();
     process.stdout.write(
       `consumed ${s.messages} messages, ${s.points} points this run; dead letters ${s.deadLetters}` +
         `${Object.keys(s.byReason).length ? ` (${Object.entries(s.byReason).map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''}; ` +
-        `state ${out}: ${c.points ?? 0} points, ${c.dead_letters ?? 0} dead letters in total\n`,
+        `${state}\n`,
     );
     return 0;
   },
