@@ -12,6 +12,26 @@ import { brokers, freshTopics, until } from '../../ingest/test/helpers/kafka.js'
 // the broker's provided context (inject('kafkaBrokers')) for the typecheck
 import type {} from '../../ingest/test/kafka.global-setup.js';
 
+// a computed path keeps the features typecheck out of the CLI's sources
+const mainPath = ['..', '..', 'cli', 'src', 'main.ts'].join('/');
+
+/** `cotrans <argv>` in-process, output captured. */
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { main } = (await import(/* @vite-ignore */ mainPath)) as { main: (a: string[]) => Promise<number> };
+  let out = '';
+  let err = '';
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cotrans-window-store-kafka-'));
@@ -73,6 +93,35 @@ describe('SqliteWindowStore behind runConsumer (real broker)', () => {
         expect(g.days.map((d) => Array.from(d)), id).toEqual(w.days.map((d) => Array.from(d)));
         expect(Array.from(g.aggregate), id).toEqual(Array.from(w.aggregate));
       }
+    } finally {
+      store.close();
+    }
+  });
+
+  test('cotrans consume --windows fills the windows file and prints a one-line summary; the file equals computeFleet', async () => {
+    const fleet = generateFleet({ preset: 'target', vehicles: 6, days: 2, seed: 34 });
+    const tz = fleet.city.tz;
+    const chunks: GpsPoint[][] = [...fleet.points()];
+    const total = chunks.reduce((a, c) => a + c.length, 0);
+    const ref = await computeFleet(chunks, { tz, imageSize: 32 });
+    const t = await freshTopics('windows-cli', 2);
+    const sent = await replay(chunks, { brokers: brokers(), topic: t.topic, maxPointsPerMessage: 100 });
+    const file = join(dir, 'cli-windows.sqlite');
+    const args = ['consume', '--windows', file, '--brokers', brokers(), '--topic', t.topic, '--dlq-topic', t.dlq, '--group', t.group, '--until-idle', '2', '--session-timeout-ms', '6000'];
+    const r = await cli([...args, '--tz', tz, '--image-size', '32']);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^consumed ${sent.messages} messages, ${total} points this run; dead letters 0; windows ${file.replace(/[.]/g, '\\.')}: 6 vehicles, ${total} points, 0 dead letters in total \\(late 0, duplicates \\d+, jumps \\d+\\)\n$`));
+    // a second run finds nothing new; the options come from the file
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain(`consumed 0 messages, 0 points this run; dead letters 0; windows ${file}: 6 vehicles, ${total} points`);
+    const store = new SqliteWindowStore(file);
+    try {
+      expect(store.opts.imageSize).toBe(32);
+      const got = store.results();
+      expect(got.features).toEqual(ref.features);
+      for (const [id, w] of ref.images) expect(Array.from(got.images.get(id)!.aggregate), id).toEqual(Array.from(w.aggregate));
     } finally {
       store.close();
     }
