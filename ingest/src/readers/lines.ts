@@ -5,7 +5,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { StringDecoder } from 'node:string_decoder';
 import { InputError } from '../errors.js';
 
 /** Bytes read from the file at a time; also the gunzip output chunk (larger chunks, fewer awaits). */
@@ -57,13 +56,25 @@ export function lineTextEnd(text: string, start: number, nl: number): number {
   return nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
 }
 
-const countLines = (text: string, from: number, to: number): number => {
+const NL = 0x0a;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+const countLines = (b: Buffer): number => {
   let n = 0;
-  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = b.indexOf(NL); i !== -1; i = b.indexOf(NL, i + 1)) n++;
   return n;
 };
 
-export async function openChunks(path: string, opts: { chunkBytes?: number } = {}): Promise<ChunkStream> {
+export interface ChunkOptions {
+  chunkBytes?: number;
+  /**
+   * Lines the consumer has taken from the pieces so far (it splits them anyway), for the line
+   * number in a read error; without it the lines are counted here.
+   */
+  linesSeen?: () => number;
+}
+
+export async function openChunks(path: string, opts: ChunkOptions = {}): Promise<ChunkStream> {
   let size: number;
   try {
     const st = await stat(path);
@@ -83,27 +94,38 @@ export async function openChunks(path: string, opts: { chunkBytes?: number } = {
     });
     const source = gz ? file.pipe(createGunzip({ chunkSize: Math.max(MIN_GUNZIP_CHUNK, chunkBytes) })) : file;
     if (gz) file.on('error', (e) => source.destroy(e));
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
+    // Split at the last "\n" byte of each chunk: it never falls inside a UTF-8 sequence, so each
+    // piece decodes on its own into a flat string (fast to index); the bytes after it wait for the next.
+    let rest: Buffer | undefined;
     let first = true;
     let n = 0; // complete lines handed out, for the truncated-gzip message
     try {
-      for await (const chunk of source) {
-        let text = rest + decoder.write(chunk as Buffer);
-        if (first && text.length > 0) {
+      for await (const c of source) {
+        let chunk = c as Buffer;
+        if (first) {
+          if (rest) {
+            chunk = Buffer.concat([rest, chunk]);
+            rest = undefined;
+          }
+          if (chunk.length < 3 && chunk.length > 0 && BOM.subarray(0, chunk.length).equals(chunk)) {
+            rest = chunk; // perhaps a BOM, cut short
+            continue;
+          }
           first = false;
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
         }
-        const last = text.lastIndexOf('\n');
+        const last = chunk.lastIndexOf(NL);
         if (last === -1) {
-          rest = text;
+          rest = rest ? Buffer.concat([rest, chunk]) : Buffer.from(chunk);
           continue;
         }
-        rest = text.slice(last + 1);
-        n += countLines(text, 0, last + 1);
-        yield last + 1 === text.length ? text : text.slice(0, last + 1);
+        const whole = rest ? Buffer.concat([rest, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+        rest = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : undefined;
+        if (!opts.linesSeen) n += countLines(whole);
+        yield whole.toString('utf8');
       }
     } catch (err) {
+      if (opts.linesSeen) n = opts.linesSeen();
       const e = err as NodeJS.ErrnoException;
       if (gz && (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message))) {
         throw new InputError(`${path}: truncated gzip (the compressed stream ends early, after line ${n})`);
@@ -113,9 +135,7 @@ export async function openChunks(path: string, opts: { chunkBytes?: number } = {
     } finally {
       file.destroy();
     }
-    rest += decoder.end();
-    if (first && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
-    if (rest.length > 0) yield rest;
+    if (rest && rest.length > 0) yield rest.toString('utf8');
   }
   return { chunks: chunks(), bytesRead: () => read, totalBytes: size };
 }

@@ -129,7 +129,8 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
     // Batches filled while a piece of text is parsed (synchronously), handed out after it.
     const full: GpsPoint[][] = [];
     for (const file of files) {
-      const src = await openChunks(file, { chunkBytes });
+      let lineNo = 0;
+      const src = await openChunks(file, { chunkBytes, linesSeen: () => lineNo });
       progress.open.set(file, src.bytesRead);
       const it = src.chunks[Symbol.asyncIterator]();
       try {
@@ -168,7 +169,6 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
         // Cabspotting files as distributed list fixes newest first; a cab's file (a few MB at most) is
         // read whole and turned into time order, so every reader yields each vehicle oldest first.
         const whole: GpsPoint[] | undefined = format === 'cabspotting' ? [] : undefined;
-        let lineNo = 0;
         let linesCounted = 0;
         let filePoints = 0;
         /** Parses the lines of one piece; no await in here. */
