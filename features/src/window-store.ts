@@ -63,6 +63,10 @@ export class SqliteWindowStore implements PointHandler {
     this.path = path;
     this.db = new Database(path);
     try {
+      // another SQLite file (a point store of `cotrans consume --out`, say) shares table names
+      // (offsets, counters): refuse it before touching it, or its offsets would be taken as ours
+      const tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+      if (tables.length > 0 && !tables.includes('meta')) throw userError(`${path}: not a window store (it has tables ${tables.join(', ')})`);
       this.db.pragma('journal_mode = WAL');
       // FULL: a committed batch survives power loss too, not only a process crash.
       this.db.pragma('synchronous = FULL');
@@ -75,6 +79,9 @@ export class SqliteWindowStore implements PointHandler {
         CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
       `);
       this.opts = this.checkMeta(opts);
+      for (const r of this.db.prepare('SELECT vehicle_id, snapshot FROM windows').iterate() as Iterable<{ vehicle_id: string; snapshot: string }>) {
+        this.windows.set(r.vehicle_id, this.restoreRow(r.vehicle_id, r.snapshot));
+      }
     } catch (err) {
       this.db.close();
       throw err;
@@ -97,9 +104,6 @@ export class SqliteWindowStore implements PointHandler {
       this.addCounter.run('dead_letters', b.deadLetters);
       this.addCounter.run('rejected_points', b.rejectedPoints);
     });
-    for (const r of this.db.prepare('SELECT vehicle_id, snapshot FROM windows').iterate() as Iterable<{ vehicle_id: string; snapshot: string }>) {
-      this.windows.set(r.vehicle_id, this.restoreRow(r.vehicle_id, r.snapshot));
-    }
   }
 
   private checkMeta(opts: Partial<FeatureOptions> | undefined): ResolvedOptions {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { groupByVehicle, type GpsPoint, type PartitionBatch } from '@cotrans/ingest';
+import { groupByVehicle, SqlitePointStore, type GpsPoint, type PartitionBatch } from '@cotrans/ingest';
 import { generateFleet } from '@cotrans/fixtures';
 import { computeFleet, SqliteWindowStore, type FleetResult } from '@cotrans/features';
 import { rng } from './synth.js';
@@ -176,6 +176,33 @@ describe('SqliteWindowStore (real SQLite file)', () => {
     expect(seen).toEqual(ref.features.map((f) => `${f.vehicleId}:32`));
     expect(r.features.map((f) => f.values.length)).toEqual(ref.features.map((f) => f.values.length));
     s.close();
+  });
+
+  test('a point store file (consume --out) or a corrupt snapshot is refused naming the file, and the file is left as it was', () => {
+    const pointStore = join(dir, 'points.sqlite');
+    const ps = new SqlitePointStore(pointStore);
+    ps.apply(batches[0]);
+    ps.close();
+    expect(() => new SqliteWindowStore(pointStore, { tz })).toThrow(`${pointStore}: not a window store (it has tables counters, offsets, points, vehicles)`);
+    const d = new Database(pointStore, { readonly: true });
+    expect(d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual(['counters', 'offsets', 'points', 'vehicles'].map((name) => ({ name })));
+    d.close();
+
+    const file = join(dir, 'corrupt.sqlite');
+    const s = new SqliteWindowStore(file, { tz });
+    s.apply(batches[0]);
+    const victim = batches[0].vehicles[0].vehicleId;
+    s.db.prepare('UPDATE windows SET snapshot = ? WHERE vehicle_id = ?').run('{"v":1,', victim);
+    s.close();
+    const err = (() => {
+      try {
+        new SqliteWindowStore(file);
+      } catch (e) {
+        return e as Error & { exitCode?: number };
+      }
+    })();
+    expect(err?.exitCode).toBe(1);
+    expect(err?.message).toMatch(new RegExp(`^${file.replace(/[.]/g, '[.]')}: window of vehicle '${victim}' cannot be restored: `));
   });
 
   test('a file built under other options is refused with exit code 1 naming the option; a new file needs options', () => {
