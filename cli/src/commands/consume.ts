@@ -29,9 +29,10 @@ counts nothing twice: on restart it resumes from the offsets stored with the sta
 With --windows the state is the features stage's per-vehicle window (cleaning, per-day aggregates,
 the last --window-days days) instead of the points: each batch updates the windows of the vehicles
 it touches and writes their snapshots with the offset in one transaction, memory is bounded per
-vehicle (about 23 KB), and a restart restores every window from the file. The file keeps the
-options it was built with; a different --tz, --window-days or --image-size is refused. Each state
-file has its own offsets: to keep both points and windows, run two consumers with different --group.`,
+vehicle (about 22 KB for a week), and a restart restores every window from the file. The file
+keeps the options it was built with; a different --tz, --window-days or --image-size is refused.
+Each state file has its own offsets: to keep both points and windows, run two consumers with
+different --group.`,
   examples: [
     'cotrans consume --out /tmp/state.sqlite --until-idle 10',
     'cotrans consume --out state.sqlite --brokers 127.0.0.1:19092 --group fleet-a',
