@@ -4,8 +4,8 @@ import { basename, dirname, sep } from 'node:path';
 import type { GpsPoint } from '../point.js';
 import { makePoint, pointProblem, type ValidateOptions } from '../validate.js';
 import { InputError } from '../errors.js';
-import { parseTimestamp, parseTimestampAt, type NaiveTime } from './timestamp.js';
-import { numberAt } from './numbers.js';
+import { parseTimestamp, parseTimestampAt, SECONDS_LIMIT, type NaiveTime } from './timestamp.js';
+import { numberAt, scanNumber, scanEnd } from './numbers.js';
 
 export type LogFormat = 'auto' | 'csv' | 'jsonl' | 'geolife' | 'cabspotting' | 'tdrive';
 export type ConcreteFormat = Exclude<LogFormat, 'auto'>;
@@ -99,14 +99,22 @@ export function looksLikeCsvHeader(line: string): boolean {
   return REQUIRED.every((col) => CSV_COLUMNS[col].some((alias) => names.includes(alias)));
 }
 
-/** Most fields a CSV line may have for the in-place path; wider lines take the general path. */
-const MAX_FAST_FIELDS = 64;
+/** What the in-place CSV path does with a column. */
+const enum Col {
+  Skip,
+  Vehicle,
+  Time,
+  Lat,
+  Lon,
+  Speed,
+  Heading,
+}
 
 export function csvParser(file: string, opts: ParserOptions): LineParser {
   let idx: Record<keyof typeof CSV_COLUMNS, number> | undefined;
   let width = 0;
-  // Field starts of the current line (field k spans starts[k] .. starts[k + 1] - 1), reused.
-  const starts = new Int32Array(MAX_FAST_FIELDS + 1);
+  // The columns up to the last one read, in file order.
+  let plan: Col[] = [];
   // Where the next '"' is in the current piece of text: one scan per piece, not per line.
   let quoteText = '';
   let quoteAt = -1;
@@ -123,10 +131,17 @@ export function csvParser(file: string, opts: ParserOptions): LineParser {
     }
     idx = found;
     width = Math.max(...REQUIRED.map((c) => found[c]));
+    plan = new Array<Col>(Math.max(width, found.speed_kmh, found.heading) + 1).fill(Col.Skip);
+    plan[found.vehicle_id] = Col.Vehicle;
+    plan[found.timestamp] = Col.Time;
+    plan[found.lat] = Col.Lat;
+    plan[found.lon] = Col.Lon;
+    if (found.speed_kmh >= 0) plan[found.speed_kmh] = Col.Speed;
+    if (found.heading >= 0) plan[found.heading] = Col.Heading;
     return null;
   };
 
-  /** Quoted fields, very wide lines: split into strings. */
+  /** Any line the in-place path does not take (quotes, too few fields): split into strings. */
   const general = (ix: Record<keyof typeof CSV_COLUMNS, number>, line: string): LineResult => {
     const f = splitCsv(line);
     if (f.length <= width) return `expected at least ${width + 1} fields, got ${f.length}`;
@@ -135,7 +150,11 @@ export function csvParser(file: string, opts: ParserOptions): LineParser {
     return point(vid, ts, numField(f[ix.lat]), numField(f[ix.lon]), ix.speed_kmh >= 0 ? numField(f[ix.speed_kmh]) : undefined, ix.heading >= 0 ? numField(f[ix.heading]) : undefined, opts);
   };
 
-  const field = (k: number, n: number, text: string): number | undefined => (k < 0 || k >= n ? undefined : numberAt(text, starts[k], starts[k + 1] - 1));
+  /** The end of the field that starts at `pos` (its comma, or the line's end). */
+  const fieldEnd = (text: string, pos: number, end: number): number => {
+    const c = text.indexOf(',', pos);
+    return c === -1 || c > end ? end : c;
+  };
 
   return (text, start, end, lineNo) => {
     if (isBlank(text, start, end)) return null;
@@ -145,23 +164,47 @@ export function csvParser(file: string, opts: ParserOptions): LineParser {
       quoteAt = text.indexOf('"', start);
     }
     if (quoteAt !== -1 && quoteAt < end) return general(idx, text.slice(start, end));
-    // Comma positions, in place.
-    let n = 0;
-    starts[0] = start;
-    for (let c = text.indexOf(',', start); c !== -1 && c < end; c = text.indexOf(',', c + 1)) {
-      if (++n >= MAX_FAST_FIELDS) return general(idx, text.slice(start, end));
-      starts[n] = c + 1;
+    // One pass along the line: numbers are read as their field is scanned, so each character is
+    // looked at once; a field in another shape is cut at its comma and read the general way.
+    let vid = '';
+    let ts: number | string = 0;
+    let lat: number | undefined;
+    let lon: number | undefined;
+    let speed: number | undefined;
+    let heading: number | undefined;
+    let pos = start;
+    for (let k = 0; k < plan.length; k++) {
+      if (pos > end) {
+        if (k <= width) return general(idx, text.slice(start, end)); // too few fields: its reason
+        break;
+      }
+      const col = plan[k];
+      let fe: number;
+      if (col === Col.Skip || col === Col.Vehicle) {
+        fe = fieldEnd(text, pos, end);
+        if (col === Col.Vehicle) {
+          vid = text.slice(pos, fe);
+          const v0 = vid.charCodeAt(0);
+          const v1 = vid.charCodeAt(vid.length - 1);
+          if (!(v0 > 32 && v0 < 127 && v1 > 32 && v1 < 127)) vid = vid.trim();
+        }
+      } else {
+        const v = scanNumber(text, pos, end);
+        if (v === v) fe = scanEnd;
+        else fe = fieldEnd(text, pos, end);
+        if (col === Col.Time) {
+          ts = v === v ? (Math.abs(v) < SECONDS_LIMIT ? Math.round(v * 1000) : Math.round(v)) : parseTimestampAt(text, pos, fe, opts.naiveTime);
+        } else {
+          const n = v === v ? v : numberAt(text, pos, fe);
+          if (col === Col.Lat) lat = n;
+          else if (col === Col.Lon) lon = n;
+          else if (col === Col.Speed) speed = n;
+          else heading = n;
+        }
+      }
+      pos = fe + 1;
     }
-    n++;
-    starts[n] = end + 1; // so that field k ends at starts[k + 1] - 1
-    if (n <= width) return `expected at least ${width + 1} fields, got ${n}`;
-    const ix = idx;
-    let vid = text.slice(starts[ix.vehicle_id], starts[ix.vehicle_id + 1] - 1);
-    const v0 = vid.charCodeAt(0);
-    const v1 = vid.charCodeAt(vid.length - 1);
-    if (!(v0 > 32 && v0 < 127 && v1 > 32 && v1 < 127)) vid = vid.trim();
-    const ts = parseTimestampAt(text, starts[ix.timestamp], starts[ix.timestamp + 1] - 1, opts.naiveTime);
-    return point(vid, ts, field(ix.lat, n, text), field(ix.lon, n, text), field(ix.speed_kmh, n, text), field(ix.heading, n, text), opts);
+    return point(vid, ts, lat, lon, speed, heading, opts);
   };
 }
 

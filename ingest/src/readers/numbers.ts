@@ -22,7 +22,7 @@ export function fastNumber(t: string, s: number, e: number): number {
   const intStart = i;
   for (; i < e; i++) {
     c = t.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
+    if (c >>> 0 > 9) break;
     m = m * 10 + c;
     nd++;
   }
@@ -33,7 +33,7 @@ export function fastNumber(t: string, s: number, e: number): number {
     const fracStart = ++i;
     for (; i < e; i++) {
       c = t.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return NaN;
+      if (c >>> 0 > 9) return NaN;
       m = m * 10 + c;
       nd++;
     }
@@ -51,7 +51,56 @@ export function fastNumber(t: string, s: number, e: number): number {
  */
 export function numberAt(t: string, s: number, e: number): number | undefined {
   const v = fastNumber(t, s, e);
-  if (v === v) return v;
+  return v === v ? v : generalNumber(t, s, e);
+}
+
+/** The general way of numberAt, kept apart so that the fast path stays small enough to inline. */
+function generalNumber(t: string, s: number, e: number): number | undefined {
   const f = t.slice(s, e).trim();
   return f === '' ? undefined : Number(f);
+}
+
+/** Where the field read by the last successful scanNumber ends: its comma, or the line's end. */
+export let scanEnd = 0;
+
+/**
+ * fastNumber of the CSV field that starts at `s` on a line ending at `e`: digits up to the next
+ * comma (then `scanEnd` is that comma) or the line's end. NaN when the field has another shape.
+ */
+export function scanNumber(t: string, s: number, e: number): number {
+  let i = s;
+  if (i >= e) return NaN;
+  let c = t.charCodeAt(i);
+  let neg = false;
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    if (++i === e) return NaN;
+  }
+  let m = 0;
+  let nd = 0;
+  const intStart = i;
+  for (; i < e; i++) {
+    c = t.charCodeAt(i) - 48;
+    if (c >>> 0 > 9) break;
+    m = m * 10 + c;
+    nd++;
+  }
+  if (i === intStart) return NaN;
+  let frac = 0;
+  if (i < e && c === 46 - 48) {
+    const fracStart = ++i;
+    for (; i < e; i++) {
+      c = t.charCodeAt(i) - 48;
+      if (c >>> 0 > 9) break;
+      m = m * 10 + c;
+      nd++;
+    }
+    frac = i - fracStart;
+    if (frac === 0) return NaN;
+  }
+  if (i < e && t.charCodeAt(i) !== 44) return NaN;
+  if (nd > MAX_DIGITS) return NaN;
+  scanEnd = i;
+  const v = frac === 0 ? m : m / POW10[frac];
+  return neg ? -v : v;
 }

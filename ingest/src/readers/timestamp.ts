@@ -5,7 +5,7 @@
 import { fastNumber } from './numbers.js';
 
 /** Below this magnitude a number is epoch seconds (1e11 s is the year 5138; 1e11 ms is 1973). */
-const SECONDS_LIMIT = 1e11;
+export const SECONDS_LIMIT = 1e11;
 const NUMERIC = /^[+-]?\d+(\.\d+)?$/;
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
