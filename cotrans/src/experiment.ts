@@ -184,9 +184,9 @@ export async function writeExperiment(r: ExperimentResult, dir: string): Promise
   };
   await writeFile(files[1], JSON.stringify(json, null, 1));
   const roc = Object.entries(r.scores).map(([name, p]) => ({ name, points: rocCurve(r.truth, p).map((q) => [q.fpr, q.tpr] as [number, number]) }));
-  await writeSvgPng(lineChartSvg({ title: 'ROC on the target (shared = positive)', xLabel: 'false positive rate', yLabel: 'true positive rate', series: roc, diagonal: true }), files[2]);
+  await writeSvgPng(lineChartSvg({ title: 'ROC on the target (shared = positive)', xLabel: 'false positive rate', yLabel: 'true positive rate', series: roc, diagonal: true, legend: 'bottom-right' }), files[2]);
   const conf = Object.entries(r.scores).map(([name, p]) => ({ name, points: [[0, 1] as [number, number], ...confidenceCurve(r.truth, p, 20).map((q) => [q.fraction, q.accuracy] as [number, number])].slice(1) }));
   const minAcc = Math.min(...conf.flatMap((s) => s.points.map((q) => q[1])));
-  await writeSvgPng(lineChartSvg({ title: 'Accuracy of the target ranked by confidence', xLabel: 'share of the target (most confident first)', yLabel: 'accuracy', series: conf, yRange: [Math.max(0, Math.floor(minAcc * 10) / 10 - 0.1), 1] }), files[3]);
+  await writeSvgPng(lineChartSvg({ title: 'Accuracy of the target ranked by confidence', xLabel: 'share of the target (most confident first)', yLabel: 'accuracy', series: conf, yRange: [Math.max(0, Math.floor(minAcc * 10) / 10 - 0.1), 1], legend: 'bottom-left' }), files[3]);
   return files;
 }

@@ -9,7 +9,7 @@ export interface Series {
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function lineChartSvg(opts: { title: string; xLabel: string; yLabel: string; series: Series[]; xRange?: [number, number]; yRange?: [number, number]; diagonal?: boolean }): string {
+export function lineChartSvg(opts: { title: string; xLabel: string; yLabel: string; series: Series[]; xRange?: [number, number]; yRange?: [number, number]; diagonal?: boolean; legend?: 'top-right' | 'bottom-right' | 'bottom-left' }): string {
   const W = 640;
   const H = 480;
   const m = { l: 64, r: 20, t: 40, b: 56 };
@@ -37,8 +37,11 @@ export function lineChartSvg(opts: { title: string; xLabel: string; yLabel: stri
     const c = COLORS[i % COLORS.length];
     const d = s.points.map(([x, y], k) => `${k ? 'L' : 'M'}${px(Math.min(x1, Math.max(x0, x))).toFixed(1)},${py(Math.min(y1, Math.max(y0, y))).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"/>`);
-    const ly = m.t + 18 + i * 18;
-    const lx = W - m.r - 210;
+    const longest = Math.max(...opts.series.map((x) => x.name.length));
+    const boxW = 40 + longest * 7.2;
+    const pos = opts.legend ?? 'top-right';
+    const ly = (pos === 'top-right' ? m.t + 18 : H - m.b - 10 - (opts.series.length - 1) * 18) + i * 18;
+    const lx = pos === 'bottom-left' ? m.l + 12 : W - m.r - boxW;
     parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 22}" y2="${ly - 4}" stroke="${c}" stroke-width="3"/>`);
     parts.push(`<text x="${lx + 28}" y="${ly}">${esc(s.name)}</text>`);
   });
