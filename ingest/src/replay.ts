@@ -80,6 +80,10 @@ export async function replay(source: AsyncIterable<GpsPoint[]> | Iterable<GpsPoi
     new Kafka({ brokers: parseBrokers(opts.brokers), clientId: 'cotrans-replay', logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 } }).producer({
       allowAutoTopicCreation: false,
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      // A send that timed out after the broker wrote it is retried; without idempotence that retry
+      // is a duplicate message (seen under load on 2 cores). One request in flight keeps order.
+      idempotent: true,
+      maxInFlightRequests: 1,
     });
   if (own) await producer.connect();
   const stats: ReplayStats = { points: 0, messages: 0, eventTs: 0, retries: 0, elapsedMs: 0 };
