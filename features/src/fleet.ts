@@ -31,25 +31,31 @@ export async function computeFleet(points: AsyncIterable<GpsPoint[]> | Iterable<
     throw Object.assign(new Error("features: frame 'city' needs a bbox (minLon,minLat,maxLon,maxLat); fleetBbox() takes it from the data"), { exitCode: 1 });
   }
   const windows = new Map<string, VehicleWindow>();
+  const stage = new FixStage();
+  const slots = new Map<string, number>();
   let lastId = '';
-  let last: VehicleWindow | null = null;
+  let last = -1;
   let n = 0;
   for await (const batch of points as AsyncIterable<GpsPoint[]>) {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
-      if (p.vehicleId !== lastId || last === null) {
+      if (p.vehicleId !== lastId || last < 0) {
         lastId = p.vehicleId;
-        last = windows.get(lastId) ?? null;
-        if (last === null) {
-          last = new VehicleWindow(lastId, ro);
-          windows.set(lastId, last);
+        let s = slots.get(lastId);
+        if (s === undefined) {
+          const w = new VehicleWindow(lastId, ro);
+          windows.set(lastId, w);
+          s = stage.add(w);
+          slots.set(lastId, s);
         }
+        last = s;
       }
-      last.push(p.ts, p.lat, p.lon);
+      if (stage.put(last, p.ts, p.lat, p.lon)) stage.flush();
     }
     n += batch.length;
     opts.onProgress?.(n);
   }
+  stage.flush();
   const ids = [...windows.keys()].sort();
   const features: VehicleFeatures[] = [];
   const images = new Map<string, VehicleImages>();
@@ -106,4 +112,65 @@ export async function fleetBbox(points: AsyncIterable<GpsPoint[]> | Iterable<Gps
   if (c - a < 1e-3) [a, c] = [a - 5e-4, c + 5e-4];
   if (d - b < 1e-3) [b, d] = [b - 5e-4, d + 5e-4];
   return [a, b, c, d];
+}
+
+/**
+ * Fixes arrive interleaved across vehicles (a fleet's file or topic is in time order), so feeding
+ * each fix straight to its window touches a different window's state every time, and the stage is
+ * bound by cache misses. The stage holds a few ten thousand fixes, then feeds them vehicle by
+ * vehicle (a stable counting sort on the vehicle's slot): each window gets exactly its own fixes in
+ * their arrival order, as before, but in runs that keep its state in cache.
+ */
+class FixStage {
+  private static readonly CAP = 1 << 16;
+  private readonly slot = new Int32Array(FixStage.CAP);
+  /** Staged fixes, flat ts, lat, lon in arrival order; `sorted` the same grouped by slot. */
+  private readonly fix = new Float64Array(3 * FixStage.CAP);
+  private readonly sorted = new Float64Array(3 * FixStage.CAP);
+  private n = 0;
+  private readonly wins: VehicleWindow[] = [];
+  private start = new Int32Array(1024);
+
+  /** A new window; returns its slot. */
+  add(w: VehicleWindow): number {
+    this.wins.push(w);
+    if (this.wins.length >= this.start.length) this.start = new Int32Array(this.start.length * 2);
+    return this.wins.length - 1;
+  }
+
+  /** Stages a fix; true when the stage is full. Non-numbers become NaN (push counts them invalid). */
+  put(slot: number, ts: number, lat: number, lon: number): boolean {
+    const k = this.n++;
+    this.slot[k] = slot;
+    const f = this.fix;
+    f[3 * k] = typeof ts === 'number' ? ts : NaN;
+    f[3 * k + 1] = typeof lat === 'number' ? lat : NaN;
+    f[3 * k + 2] = typeof lon === 'number' ? lon : NaN;
+    return this.n === FixStage.CAP;
+  }
+
+  flush(): void {
+    const n = this.n;
+    if (n === 0) return;
+    const { slot, fix, sorted, wins } = this;
+    const nw = wins.length;
+    const c = this.start;
+    c.fill(0, 0, nw + 1);
+    for (let k = 0; k < n; k++) c[slot[k] + 1]++;
+    for (let s = 0; s < nw; s++) c[s + 1] += c[s];
+    // c[s] = where slot s starts; advanced while scattering, so afterwards c[s] is where it ends
+    for (let k = 0; k < n; k++) {
+      const j = 3 * c[slot[k]]++;
+      sorted[j] = fix[3 * k];
+      sorted[j + 1] = fix[3 * k + 1];
+      sorted[j + 2] = fix[3 * k + 2];
+    }
+    let from = 0;
+    for (let s = 0; s < nw; s++) {
+      const to = c[s];
+      if (to > from) wins[s].pushRun(sorted, from, to);
+      from = to;
+    }
+    this.n = 0;
+  }
 }

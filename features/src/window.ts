@@ -162,6 +162,9 @@ export class VehicleWindow {
   private readonly maxMps: number;
   private readonly maxGapMs: number;
   private readonly stayR2: number;
+  private readonly latenessMs: number;
+  /** push()'s one-fix run. */
+  private readonly one = new Float64Array(3);
 
   constructor(
     readonly vehicleId: string,
@@ -178,6 +181,7 @@ export class VehicleWindow {
     this.maxMps = this.opts.maxSpeedKmh / 3.6;
     this.maxGapMs = this.opts.maxGapS * 1000;
     this.stayR2 = this.opts.stayRadiusM * this.opts.stayRadiusM;
+    this.latenessMs = this.opts.latenessMs;
   }
 
   /** Adds fixes of this vehicle (any order within latenessMs). */
@@ -196,33 +200,52 @@ export class VehicleWindow {
     return this;
   }
 
-  /** Hot path: one fix as numbers (epoch ms, degrees). */
+  /** One fix as numbers (epoch ms, degrees). */
   push(ts: number, lat: number, lon: number): void {
+    const f = this.one;
+    f[0] = ts;
+    f[1] = lat;
+    f[2] = lon;
+    this.pushRun(f, 0, 1);
+  }
+
+  /**
+   * Hot path: fixes from..to-1 of a flat (ts, lat, lon, ts, lat, lon, ...) array, in arrival order.
+   * Nothing below takes a fractional or epoch-ms number as an argument: V8 boxes such a number
+   * on every call it does not inline, and at several calls per fix that garbage was a tenth of
+   * the stage's time. The fix in hand lives in the reorder buffer and the cand* fields instead.
+   */
+  pushRun(f: Float64Array, from: number, to: number): void {
     if (this.closed) throw new Error(`VehicleWindow(${this.vehicleId}) is closed`);
-    this.counts.input++;
-    if (!Number.isFinite(ts) || !Number.isFinite(lat) || !Number.isFinite(lon)) {
-      this.counts.invalid++;
-      return;
-    }
-    if (this.started && ts <= this.wm) {
-      this.counts.late++;
-      return;
-    }
-    this.insert(ts, lat, lon);
-    if (!this.started || ts > this.maxSeen) {
-      this.started = 1;
-      this.maxSeen = ts;
-      this.wm = ts - this.opts.latenessMs;
-      const wm = this.wm;
-      while (this.head < this.tail && this.bTs[this.head] <= wm) {
-        const h = this.head++;
-        this.release(this.bTs[h], this.bLat[h], this.bLon[h]);
+    const counts = this.counts;
+    for (let k = from; k < to; k++) {
+      const ts = f[3 * k];
+      counts.input++;
+      if (!Number.isFinite(ts) || !Number.isFinite(f[3 * k + 1]) || !Number.isFinite(f[3 * k + 2])) {
+        counts.invalid++;
+        continue;
       }
-      if (this.head === this.tail) this.head = this.tail = 0;
+      if (this.started && ts <= this.wm) {
+        counts.late++;
+        continue;
+      }
+      this.insert(f, k);
+      if (!this.started || ts > this.maxSeen) {
+        this.started = 1;
+        this.maxSeen = ts;
+        this.wm = ts - this.latenessMs;
+        const wm = this.wm;
+        while (this.head < this.tail && this.bTs[this.head] <= wm) this.release(this.head++);
+        if (this.head === this.tail) this.head = this.tail = 0;
+      }
     }
   }
 
-  private insert(ts: number, lat: number, lon: number): void {
+  /** Inserts fix k of a flat (ts, lat, lon, ...) array into the reorder buffer. */
+  private insert(f: Float64Array, k: number): void {
+    const ts = f[3 * k];
+    const lat = f[3 * k + 1];
+    const lon = f[3 * k + 2];
     if (this.tail === this.bTs.length) {
       const n = this.tail - this.head;
       if (this.head > 0 && n < this.bTs.length / 2) {
@@ -260,8 +283,11 @@ export class VehicleWindow {
     this.tail++;
   }
 
-  /** Stages 2 and 3 on a fix released in order. */
-  private release(ts: number, lat: number, lon: number): void {
+  /** Stages 2 and 3 on the buffered fix h, released in order. */
+  private release(h: number): void {
+    const ts = this.bTs[h];
+    const lat = this.bLat[h];
+    const lon = this.bLon[h];
     if (this.hasLast) {
       const dt = ts - this.lastTs;
       if (dt === 0 && lat === this.lastLat && lon === this.lastLon) {
@@ -304,7 +330,7 @@ export class VehicleWindow {
         return;
       }
     }
-    this.aggregate(this.candTs, this.candLat, this.candLon, this.dPC);
+    this.aggregate();
     this.hasPrev = 1;
     this.prevTs = this.candTs;
     this.prevLat = this.candLat;
@@ -338,8 +364,11 @@ export class VehicleWindow {
     return d;
   }
 
-  /** Stage 4: one clean fix, with its distance from the previous clean fix. */
-  private aggregate(ts: number, lat: number, lon: number, dq: number): void {
+  /** Stage 4: the candidate fix is clean; dPC is its distance from the previous clean fix. */
+  private aggregate(): void {
+    const ts = this.candTs;
+    const lat = this.candLat;
+    const lon = this.candLon;
     this.counts.kept++;
     if (!this.hasRef) {
       this.hasRef = 1;
@@ -392,8 +421,8 @@ export class VehicleWindow {
       }
     }
 
-    if (this.hasQ) this.segment(ts, lat, lon, dq, day, off);
-    this.stayStep(ts, lat, lon, dq);
+    if (this.hasQ) this.segment(day, off);
+    this.stayStep();
 
     this.hasQ = 1;
     this.qTs = ts;
@@ -403,8 +432,10 @@ export class VehicleWindow {
     this.qImg = img;
   }
 
-  /** The interval from the previous clean fix q to this one. */
-  private segment(ts: number, lat: number, lon: number, dist: number, day: number, off: number): void {
+  /** The interval from the previous clean fix q to this one (cand). */
+  private segment(day: number, off: number): void {
+    const ts = this.candTs;
+    const dist = this.dPC;
     const dtMs = ts - this.qTs;
     const dt = dtMs / 1000;
     const qd = this.qDay === day ? this.cur : this.days.get(this.qDay);
@@ -419,16 +450,17 @@ export class VehicleWindow {
         const bin = Math.floor(kmh / SPEED_BIN_KMH);
         qd.speedHist[bin < SPEED_BINS ? bin : SPEED_BINS - 1] += dt;
       }
-      this.creditTime(qd, day, off, ts);
+      this.creditTime(qd, day, off);
     } else {
       this.counts.gaps++;
       // a long silence without moving is a parked car with the unit off: that is stay time
-      if (dist <= this.opts.stayRadiusM) this.creditTime(qd, day, off, ts);
+      if (dist <= this.opts.stayRadiusM) this.creditTime(qd, day, off);
     }
   }
 
   /** Time from q to ts is spent in q's cell; split at local midnight (days without fixes get none). */
-  private creditTime(qd: DayAgg | null | undefined, day: number, off: number, ts: number): void {
+  private creditTime(qd: DayAgg | null | undefined, day: number, off: number): void {
+    const ts = this.candTs;
     if (this.qDay === day) {
       if (qd) {
         const s = (ts - this.qTs) / 1000;
@@ -471,10 +503,14 @@ export class VehicleWindow {
     this.hasPend = 0;
   }
 
-  /** Stay point detection (Li et al. 2008) and trip segmentation, one clean fix at a time. */
-  private stayStep(ts: number, lat: number, lon: number, dq: number): void {
+  /** Stay point detection (Li et al. 2008) and trip segmentation, one clean fix (cand) at a time. */
+  private stayStep(): void {
+    const ts = this.candTs;
+    const lat = this.candLat;
+    const lon = this.candLon;
+    const dq = this.dPC;
     if (!this.hasAnchor) {
-      this.newAnchor(ts, lat, lon);
+      this.newAnchor();
       return;
     }
     const gap = ts - this.qTs > this.maxGapMs;
@@ -484,7 +520,7 @@ export class VehicleWindow {
       this.emitTrip(this.tripStart, this.qTs, this.tripLen);
       this.tripStart = ts;
       this.tripLen = 0;
-      this.newAnchor(ts, lat, lon);
+      this.newAnchor();
       return;
     }
     if (!gap) this.tripLen += dq;
@@ -499,11 +535,15 @@ export class VehicleWindow {
       this.clN++;
     } else {
       this.closeCluster();
-      this.newAnchor(ts, lat, lon);
+      this.newAnchor();
     }
   }
 
-  private newAnchor(ts: number, lat: number, lon: number): void {
+  /** A new stay anchor at the fix in hand (cand). */
+  private newAnchor(): void {
+    const ts = this.candTs;
+    const lat = this.candLat;
+    const lon = this.candLon;
     this.hasAnchor = 1;
     this.anLat = lat;
     this.anLon = lon;
@@ -536,13 +576,10 @@ export class VehicleWindow {
   /** Releases everything held and closes open stays and trips. The window accepts no more fixes. */
   end(): this {
     if (this.closed) return this;
-    while (this.head < this.tail) {
-      const h = this.head++;
-      this.release(this.bTs[h], this.bLat[h], this.bLon[h]);
-    }
+    while (this.head < this.tail) this.release(this.head++);
     this.head = this.tail = 0;
     if (this.hasCand) {
-      this.aggregate(this.candTs, this.candLat, this.candLon, this.dPC);
+      this.aggregate();
       this.hasCand = 0;
     }
     if (this.hasQ) {
@@ -604,7 +641,8 @@ export class VehicleWindow {
     SCALAR_STATE.forEach((k, i) => {
       self[k] = s.scalars[i];
     });
-    for (let i = 0; i < s.buffer.length; i += 3) w.insert(s.buffer[i], s.buffer[i + 1], s.buffer[i + 2]);
+    const buf = Float64Array.from(s.buffer);
+    for (let k = 0; k < buf.length / 3; k++) w.insert(buf, k);
     for (const ds of s.days) {
       const d = dayRestore(ds);
       w.days.set(d.day, d);
