@@ -203,9 +203,10 @@ export class VehicleWindow {
   /** One fix as numbers (epoch ms, degrees). */
   push(ts: number, lat: number, lon: number): void {
     const f = this.one;
-    f[0] = ts;
-    f[1] = lat;
-    f[2] = lon;
+    // the array would coerce a non-number (a numeric string, null) into a valid-looking fix
+    f[0] = typeof ts === 'number' ? ts : NaN;
+    f[1] = typeof lat === 'number' ? lat : NaN;
+    f[2] = typeof lon === 'number' ? lon : NaN;
     this.pushRun(f, 0, 1);
   }
 
