@@ -72,6 +72,13 @@ const SCALAR_STATE = [
 ] as const;
 type ScalarKey = (typeof SCALAR_STATE)[number];
 
+/** a[from..to) at the start of an array twice a's length. */
+function doubled(a: Float64Array<ArrayBuffer>, from: number, to: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a.subarray(from, to));
+  return b;
+}
+
 export interface WindowSnapshot {
   v: 1;
   vehicleId: string;
@@ -247,25 +254,7 @@ export class VehicleWindow {
     const ts = f[3 * k];
     const lat = f[3 * k + 1];
     const lon = f[3 * k + 2];
-    if (this.tail === this.bTs.length) {
-      const n = this.tail - this.head;
-      if (this.head > 0 && n < this.bTs.length / 2) {
-        this.bTs.copyWithin(0, this.head, this.tail);
-        this.bLat.copyWithin(0, this.head, this.tail);
-        this.bLon.copyWithin(0, this.head, this.tail);
-      } else {
-        const grow = (a: Float64Array) => {
-          const b = new Float64Array(a.length * 2);
-          b.set(a.subarray(this.head, this.tail));
-          return b;
-        };
-        this.bTs = grow(this.bTs);
-        this.bLat = grow(this.bLat);
-        this.bLon = grow(this.bLon);
-      }
-      this.head = 0;
-      this.tail = n;
-    }
+    if (this.tail === this.bTs.length) this.compact();
     let i = this.tail;
     const T = this.bTs;
     const A = this.bLat;
@@ -282,6 +271,25 @@ export class VehicleWindow {
     A[i] = lat;
     O[i] = lon;
     this.tail++;
+  }
+
+  /**
+   * Makes room at the buffer's end: moves the held fixes to the front, or doubles the buffer.
+   * Kept out of insert(): a closure there made V8 allocate a context on every insert.
+   */
+  private compact(): void {
+    const n = this.tail - this.head;
+    if (this.head > 0 && n < this.bTs.length / 2) {
+      this.bTs.copyWithin(0, this.head, this.tail);
+      this.bLat.copyWithin(0, this.head, this.tail);
+      this.bLon.copyWithin(0, this.head, this.tail);
+    } else {
+      this.bTs = doubled(this.bTs, this.head, this.tail);
+      this.bLat = doubled(this.bLat, this.head, this.tail);
+      this.bLon = doubled(this.bLon, this.head, this.tail);
+    }
+    this.head = 0;
+    this.tail = n;
   }
 
   /** Stages 2 and 3 on the buffered fix h, released in order. */
