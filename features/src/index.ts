@@ -9,6 +9,6 @@ export { computeFleet, fleetBbox, type FleetResult, type ComputeFleetOptions } f
 export { CSV_HEADER, featuresToCsv, featuresCsvHeader, featuresCsvRow, parseFeaturesCsv } from './csv.js';
 export { LocalClock, clockFor, dayKey, weekdayOf } from './clock.js';
 export { distanceM, haversineM } from './geo.js';
-export { jaccard, shiftJaccard, jaccardSorted, sortedCells, mapSimilarity, mapViews, laplacianCells, pooledCells, type MapViews } from './similarity.js';
+export { jaccard, shiftJaccard, jaccardSorted, sortedCells, mapSimilarity, mapViews, sortedMapViews, sortedUnion, laplacianCells, pooledCells, type MapViews } from './similarity.js';
 export { entropy, mean } from './stats.js';
 export { SqliteWindowStore, type WindowStoreCounters, type WindowStoreResultOptions } from './window-store.js';

@@ -3,7 +3,7 @@
 // cell off still matches), on three views of the map: raw (0.4), Laplacian edges (0.3) and 2x2
 // max-pooled (0.3). Unlike the reference code, every cell counts (no row/column 0 dropped) and
 // cells are built from every fix, not only when row AND column change.
-import { SHIFTS, cellX, cellY, packCell } from './grid.js';
+import { SHIFTS, SPAN, cellX, cellY, packCell } from './grid.js';
 
 export const SMOOTHING = 0.1;
 
@@ -99,25 +99,50 @@ function uniqueSorted(a: Int32Array, n: number): SortedCells {
 
 /** The three views of a map; the same cells as laplacianCells / pooledCells, built in typed arrays. */
 export function mapViews(a: ReadonlySet<number>): MapViews {
-  const n = a.size;
-  const raw = new Int32Array(n);
+  return sortedMapViews(sortedCells(a));
+}
+
+/**
+ * mapViews of a map given as sorted distinct cells. Neighbour lookups need no hashing: the cell
+ * north or south (key +-1, never across a column: see inRange) is the next or previous entry, and
+ * the cells east and west (key +-SPAN) are found by two pointers that only move forward.
+ */
+export function sortedMapViews(raw: SortedCells): MapViews {
+  const n = raw.length;
   const lap = new Int32Array(n * 5);
   const pool = new Int32Array(n);
-  let i = 0;
   let m = 0;
-  for (const k of a) {
-    raw[i] = k;
+  let east = 0;
+  let west = 0;
+  for (let i = 0; i < n; i++) {
+    const k = raw[i];
     pool[i] = packCell(Math.floor(cellX(k) / 2), Math.floor(cellY(k) / 2));
-    i++;
     let c = 0;
-    for (let j = 0; j < 4; j++) {
-      const q = k + SHIFTS[j];
-      if (a.has(q)) c++;
-      else lap[m++] = q;
-    }
+    const ke = k + SPAN;
+    while (east < n && raw[east] < ke) east++;
+    if (east < n && raw[east] === ke) c++;
+    else lap[m++] = ke;
+    const kw = k - SPAN;
+    while (raw[west] < kw) west++; // stops at k itself at the latest
+    if (raw[west] === kw) c++;
+    else lap[m++] = kw;
+    if (i + 1 < n && raw[i + 1] === k + 1) c++;
+    else lap[m++] = k + 1;
+    if (i > 0 && raw[i - 1] === k - 1) c++;
+    else lap[m++] = k - 1;
     if (c < 4) lap[m++] = k;
   }
-  return { raw: raw.sort(), lap: uniqueSorted(lap, m), pool: uniqueSorted(pool, n) };
+  return { raw, lap: uniqueSorted(lap, m), pool: uniqueSorted(pool, n) };
+}
+
+/** The union of maps as sorted distinct cells. */
+export function sortedUnion(maps: readonly ReadonlySet<number>[]): SortedCells {
+  let n = 0;
+  for (const a of maps) n += a.size;
+  const all = new Int32Array(n);
+  let i = 0;
+  for (const a of maps) for (const k of a) all[i++] = k;
+  return uniqueSorted(all, n);
 }
 
 /** 0.4 x raw + 0.3 x Laplacian + 0.3 x pooled, each the shift-averaged smoothed Jaccard. */

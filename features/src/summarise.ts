@@ -4,7 +4,7 @@ import { weekdayOf } from './clock.js';
 import { SPEED_BIN_KMH, SPEED_BINS, type DayAgg } from './day.js';
 import { distanceM } from './geo.js';
 import type { ResolvedOptions } from './options.js';
-import { mapSimilarity, mapViews, type MapViews } from './similarity.js';
+import { mapSimilarity, mapViews, sortedMapViews, sortedUnion, type MapViews } from './similarity.js';
 import { entropy, histQuantile, mean } from './stats.js';
 
 export interface VehicleFeatures {
@@ -76,10 +76,9 @@ export function summarise(vehicleId: string, days: DayAgg[], opts: ResolvedOptio
   const simAmEve: number[] = [];
   const simPmEve: number[] = [];
   for (const d of days) {
-    const all = new Set<number>();
-    for (const p of d.periods) for (const k of p) all.add(k);
-    cov.push(all.size);
-    whole.push(mapViews(all));
+    const all = sortedUnion(d.periods);
+    cov.push(all.length);
+    whole.push(sortedMapViews(all));
     const am = mapViews(d.periods[1]);
     const pm = mapViews(d.periods[2]);
     const eve = mapViews(d.periods[3]);
