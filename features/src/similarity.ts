@@ -94,7 +94,7 @@ function uniqueSorted(a: Int32Array, n: number): SortedCells {
   const s = a.subarray(0, n).sort();
   let m = 0;
   for (let i = 0; i < n; i++) if (m === 0 || s[i] !== s[m - 1]) s[m++] = s[i];
-  return s.slice(0, m);
+  return s.subarray(0, m);
 }
 
 /** The three views of a map; the same cells as laplacianCells / pooledCells, built in typed arrays. */
@@ -109,9 +109,16 @@ export function mapViews(a: ReadonlySet<number>): MapViews {
  */
 export function sortedMapViews(raw: SortedCells): MapViews {
   const n = raw.length;
-  const lap = new Int32Array(n * 5);
+  // the Laplacian's cells come out as three sorted streams (west neighbours, east neighbours,
+  // and each cell's south neighbour, itself, north neighbour), merged below without a sort
+  const buf = new Int32Array(n * 5);
+  const W = 0;
+  const E = n;
+  const M = 2 * n;
+  let nw = W;
+  let ne = E;
+  let nm = M;
   const pool = new Int32Array(n);
-  let m = 0;
   let east = 0;
   let west = 0;
   for (let i = 0; i < n; i++) {
@@ -121,18 +128,43 @@ export function sortedMapViews(raw: SortedCells): MapViews {
     const ke = k + SPAN;
     while (east < n && raw[east] < ke) east++;
     if (east < n && raw[east] === ke) c++;
-    else lap[m++] = ke;
+    else buf[ne++] = ke;
     const kw = k - SPAN;
     while (raw[west] < kw) west++; // stops at k itself at the latest
     if (raw[west] === kw) c++;
-    else lap[m++] = kw;
-    if (i + 1 < n && raw[i + 1] === k + 1) c++;
-    else lap[m++] = k + 1;
-    if (i > 0 && raw[i - 1] === k - 1) c++;
-    else lap[m++] = k - 1;
-    if (c < 4) lap[m++] = k;
+    else buf[nw++] = kw;
+    const north = i + 1 < n && raw[i + 1] === k + 1;
+    const south = i > 0 && raw[i - 1] === k - 1;
+    if (south) c++;
+    else buf[nm++] = k - 1;
+    if (north) c++;
+    if (c < 4) buf[nm++] = k;
+    if (!north) buf[nm++] = k + 1;
   }
-  return { raw, lap: uniqueSorted(lap, m), pool: uniqueSorted(pool, n) };
+  return { raw, lap: mergeUnique3(buf, W, nw, E, ne, M, nm), pool: uniqueSorted(pool, n) };
+}
+
+/** Sorted distinct union of the sorted runs a[i0..i1), a[j0..j1), a[k0..k1). */
+function mergeUnique3(a: Int32Array, i0: number, i1: number, j0: number, j1: number, k0: number, k1: number): SortedCells {
+  const out = new Int32Array(i1 - i0 + j1 - j0 + k1 - k0);
+  let m = 0;
+  let i = i0;
+  let j = j0;
+  let k = k0;
+  const BIG = 2147483647; // above every packed cell (< 2^30 + SPAN)
+  for (;;) {
+    const x = i < i1 ? a[i] : BIG;
+    const y = j < j1 ? a[j] : BIG;
+    const z = k < k1 ? a[k] : BIG;
+    let v = x < y ? x : y;
+    if (z < v) v = z;
+    if (v === BIG) break;
+    if (m === 0 || out[m - 1] !== v) out[m++] = v;
+    if (x === v) i++;
+    if (y === v) j++;
+    if (z === v) k++;
+  }
+  return out.subarray(0, m);
 }
 
 /** The union of maps as sorted distinct cells. */
