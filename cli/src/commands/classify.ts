@@ -1,38 +1,67 @@
 import type { Command } from '../kit.js';
-import { str } from '../kit.js';
+import { existsSync } from 'node:fs';
+import { UserError, str } from '../kit.js';
 import { progress } from '../progress.js';
 
 export const command: Command = {
   name: 'classify',
   summary: 'label every vehicle of a GPS log with a trained model directory',
-  usage: 'cotrans classify --models DIR --input <points> --out predictions.csv [--tz Area/City]',
+  usage: 'cotrans classify --models DIR (--input <points> | --windows STATE.sqlite) --out predictions.csv [--tz Area/City] [--images DIR]',
   options: {
     models: { type: 'string', arg: 'DIR', help: 'model directory written by cotrans train' },
-    input: { type: 'string', arg: 'PATH', help: 'GPS log to classify (file or directory)' },
+    input: { type: 'string', arg: 'PATH', help: 'GPS log to classify (file or directory): offline replay' },
+    windows: { type: 'string', arg: 'FILE', help: 'window state written by `cotrans consume --windows` instead of a log: streaming classification' },
+    images: { type: 'string', arg: 'DIR', help: 'also write each vehicle\'s trajectory PNGs here (for the dashboard)' },
     out: { type: 'string', arg: 'FILE', help: 'predictions CSV to write' },
     tz: { type: 'string', arg: 'Area/City', help: "fleet time zone; default: city.json next to the input, else the model's" },
     format: { type: 'string', arg: 'FORMAT', help: 'auto | csv | jsonl | geolife | cabspotting | tdrive', default: 'auto' },
   },
   details: `Writes vehicle_id,label,p_shared,p_rf,p_cnn,flags for every vehicle of the input, flagged
-ones too (flags say why their features are weak, e.g. too_few_points). p_shared is the ensemble
+ones too (flags say why their features are weak, e.g. too_few_points). With --windows, the
+vehicles are those of a streaming state (cotrans consume --windows): the same features and images
+as a batch pass over the same points. p_shared is the ensemble
 of p_rf (M1) and p_cnn (M2) with the weight chosen at training; label = shared when p_shared >= 0.5.
 Exit 1 when the model directory is missing or from an incompatible version.`,
-  examples: ['cotrans classify --models /tmp/models --input /tmp/tgt/points.csv.gz --out predictions.csv'],
+  examples: [
+    'cotrans classify --models /tmp/models --input /tmp/tgt/points.csv.gz --out predictions.csv',
+    'cotrans classify --models /tmp/models --windows /tmp/windows.sqlite --out predictions.csv --images /tmp/images',
+  ],
   async run(args) {
     const learn = await import('@cotrans/learn');
     const models = str(args, 'models', true);
-    const input = str(args, 'input', true);
+    const input = str(args, 'input');
+    const windows = str(args, 'windows');
+    if (!input === !windows) throw new UserError('give exactly one of --input (a GPS log) or --windows (a consume --windows state file)');
     const out = str(args, 'out', true);
     const model = await learn.CoTransModel.load(models);
-    let tz: string;
-    try {
-      tz = await learn.resolveTz(input, str(args, 'tz'));
-    } catch {
-      tz = model.manifest.features.tz;
+    const imageSize = model.manifest.features.imageSize;
+    let fleet: { features: import('@cotrans/features').VehicleFeatures[]; images: Map<string, import('@cotrans/features').VehicleImages> };
+    if (windows) {
+      if (!existsSync(windows)) throw new UserError(`--windows ${windows}: no such file (write it with cotrans consume --windows)`);
+      const { SqliteWindowStore } = await import('@cotrans/features');
+      const store = new SqliteWindowStore(windows);
+      try {
+        if (store.opts.imageSize !== imageSize) throw new UserError(`--windows ${windows}: images are ${store.opts.imageSize}px, the model expects ${imageSize}px (consume with --image-size ${imageSize})`);
+        fleet = store.results({ keepImages: true });
+      } finally {
+        store.close();
+      }
+    } else {
+      let tz: string;
+      try {
+        tz = await learn.resolveTz(input!, str(args, 'tz'));
+      } catch {
+        tz = model.manifest.features.tz;
+      }
+      const bar = progress('features');
+      fleet = await learn.loadFleet(input!, { tz, format: (str(args, 'format') ?? 'auto') as 'auto', imageSize, onProgress: (n) => bar.update(n) });
+      bar.done({ vehicles: fleet.features.length });
     }
-    const bar = progress('features');
-    const fleet = await learn.loadFleet(input, { tz, format: (str(args, 'format') ?? 'auto') as 'auto', imageSize: model.manifest.features.imageSize, onProgress: (n) => bar.update(n) });
-    bar.done({ vehicles: fleet.features.length });
+    const imagesDir = str(args, 'images');
+    if (imagesDir) {
+      const { writeVehiclePngs } = await import('@cotrans/features');
+      for (const img of fleet.images.values()) await writeVehiclePngs(img, imagesDir);
+    }
     const rows = await model.classify(fleet.features, fleet.images);
     await learn.writePredictions(out, rows);
     const shared = rows.filter((r) => r.shared).length;

@@ -1,9 +1,5 @@
-import { copyFile, mkdir } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
-import { createGzip } from 'node:zlib';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type { Command, ParsedArgs } from '../kit.js';
 import { bool, num, parseCommandArgs, str } from '../kit.js';
 import { commands } from './index.js';
@@ -15,28 +11,6 @@ async function invoke(name: string, argv: string[]): Promise<void> {
   const args = parseCommandArgs(cmd, argv) as ParsedArgs;
   const code = await cmd.run(args);
   if (typeof code === 'number' && code !== 0) throw new Error(`cotrans ${name} exited ${code}`);
-}
-
-/** Streams the consumer's SQLite state back out as canonical CSV, so `classify` sees what came through Kafka. */
-async function exportState(statePath: string, outFile: string): Promise<number> {
-  const { SqlitePointStore } = await import('@cotrans/ingest');
-  const store = new SqlitePointStore(statePath);
-  let n = 0;
-  try {
-    const rows = (function* () {
-      yield 'vehicle_id,timestamp,lat,lon,speed_kmh,heading\n';
-      for (const batch of store.allPoints()) {
-        let s = '';
-        for (const p of batch) s += `${p.vehicleId},${p.ts},${p.lat},${p.lon},${p.speedKmh ?? ''},${p.heading ?? ''}\n`;
-        n += batch.length;
-        yield s;
-      }
-    })();
-    await pipeline(Readable.from(rows), createGzip(), createWriteStream(outFile));
-  } finally {
-    store.close();
-  }
-  return n;
 }
 
 export const command: Command = {
@@ -59,11 +33,12 @@ export const command: Command = {
   1. simulate --preset source (labeled) and --preset target (truth kept aside for the report)
   2. train CoTrans: stage 1 (RF on the source, aligned to the target), stage 2 (RF + CNN co-training)
   3. kafka start (a local broker in DIR/kafka; jars fetched by Maven on first use), replay the target
-     log into gps.points, consume it into DIR/state.sqlite (offsets stored with the state), kafka stop
-  4. classify what was consumed -> DIR/predictions.csv; features --images -> DIR/images
+     log into gps.points, consume it into per-vehicle 7-day windows in DIR/windows.sqlite (offsets
+     stored with the state), kafka stop
+  4. classify the consumed windows -> DIR/predictions.csv, trajectory PNGs -> DIR/images
   5. evaluate against the hidden truth -> DIR/report.md
   6. dashboard on 127.0.0.1:PORT (Ctrl-C to stop)
-With --offline, step 3 is skipped and the target file is classified directly.`,
+With --offline, step 3 is skipped and the target log file is classified directly.`,
   examples: ['cotrans demo', 'cotrans demo --vehicles 1000 --out /tmp/demo --port 0', 'cotrans demo --offline --no-serve'],
   async run(args) {
     const out = resolve(str(args, 'out') ?? 'demo-out');
@@ -84,26 +59,22 @@ With --offline, step 3 is skipped and the target file is classified directly.`,
       '--target', dir('target/points.csv.gz'), '--models', dir('models'), '--epochs', epochs, '--seed', String(seed),
     ]);
 
-    let input = dir('target/points.csv.gz');
-    if (!bool(args, 'offline')) {
+    const classify = ['--models', dir('models'), '--out', dir('predictions.csv'), '--images', dir('images')];
+    if (bool(args, 'offline')) {
+      await invoke('classify', [...classify, '--input', dir('target/points.csv.gz')]);
+    } else {
       const kafkaDir = dir('kafka');
       const brokers = `127.0.0.1:${kafkaPort}`;
+      const { tz } = JSON.parse(await readFile(dir('target/city.json'), 'utf8')) as { tz: string };
       await invoke('kafka', ['start', '--dir', kafkaDir, '--port', String(kafkaPort), '--partitions', '6']);
       try {
         await invoke('replay', [dir('target/points.csv.gz'), '--brokers', brokers]);
-        await invoke('consume', ['--out', dir('state.sqlite'), '--brokers', brokers, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
+        await invoke('consume', ['--windows', dir('windows.sqlite'), '--tz', tz, '--brokers', brokers, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
       } finally {
         await invoke('kafka', ['stop', '--dir', kafkaDir]);
       }
-      await mkdir(dir('consumed'), { recursive: true });
-      const n = await exportState(dir('state.sqlite'), dir('consumed/points.csv.gz'));
-      await copyFile(dir('target/city.json'), dir('consumed/city.json'));
-      process.stderr.write(`demo: ${n} points consumed from Kafka into ${dir('state.sqlite')}\n`);
-      input = dir('consumed/points.csv.gz');
+      await invoke('classify', [...classify, '--windows', dir('windows.sqlite')]);
     }
-
-    await invoke('classify', ['--models', dir('models'), '--input', input, '--out', dir('predictions.csv')]);
-    await invoke('features', [input, '--out', dir('features.csv'), '--images', dir('images')]);
     await invoke('evaluate', ['--pred', dir('predictions.csv'), '--truth', dir('target/labels.csv'), '--out', dir('report.md')]);
     process.stderr.write(`\ndemo: pipeline done in ${((performance.now() - t0) / 1000).toFixed(0)} s; artefacts in ${out}\n`);
 

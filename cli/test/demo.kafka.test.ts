@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@cotrans/ingest';
+import { main } from '../src/main.js';
+
+const out = mkdtempSync(join(tmpdir(), 'cotrans-demo-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const csvRows = (file: string) => readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+
+describe('cotrans demo (its own Kafka broker, end to end)', () => {
+  it('simulates, trains, streams the target through Kafka into windows, classifies, and scores', async () => {
+    const kafkaPort = await freePort();
+    const code = await main(['demo', '--out', out, '--source-vehicles', '40', '--vehicles', '30', '--days', '3', '--epochs', '2', '--kafka-port', String(kafkaPort), '--no-serve']);
+    expect(code).toBe(0);
+    const preds = csvRows(join(out, 'predictions.csv'));
+    const truth = csvRows(join(out, 'target', 'labels.csv'));
+    expect(preds.map((r) => r[0]).sort()).toEqual(truth.map((r) => r[0]).sort());
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/F1 \(shared\)/);
+    expect(existsSync(join(out, 'images', preds[0][0], 'aggregate.png'))).toBe(true);
+    expect(existsSync(join(out, 'kafka', 'broker.pid'))).toBe(false);
+
+    // Streaming equals batch: the windows consumed from Kafka classify exactly like the log file.
+    const batch = join(out, 'batch.csv');
+    expect(await main(['classify', '--models', join(out, 'models'), '--input', join(out, 'target', 'points.csv.gz'), '--out', batch])).toBe(0);
+    const byId = (rows: string[][]) => new Map(rows.map((r) => [r[0], r.slice(1).join(',')]));
+    expect(byId(csvRows(batch))).toEqual(byId(preds));
+  });
+
+  it('classify refuses --input and --windows together, and a missing windows file', async () => {
+    expect(await main(['classify', '--models', join(out, 'models'), '--input', 'a', '--windows', 'b', '--out', join(out, 'x.csv')])).toBe(1);
+    expect(await main(['classify', '--models', join(out, 'models'), '--windows', join(out, 'nope.sqlite'), '--out', join(out, 'x.csv')])).toBe(1);
+  });
+});
