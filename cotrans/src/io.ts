@@ -89,14 +89,19 @@ export async function readPredictions(file: string): Promise<PredictionRow[]> {
   if (ix('vehicle_id') < 0 || ix('label') < 0) throw userError(`${file}:1: header must name vehicle_id and label`);
   const num = (c: string[], n: string) => (ix(n) >= 0 && c[ix(n)] !== '' && c[ix(n)] !== undefined ? Number(c[ix(n)]) : NaN);
   const out: PredictionRow[] = [];
+  const seen = new Set<string>();
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
     const c = splitCsvLine(lines[i]);
+    const id = c[ix('vehicle_id')];
+    if (!id) throw userError(`${file}:${i + 1}: empty vehicle_id`);
+    if (seen.has(id)) throw userError(`${file}:${i + 1}: vehicle '${id}' appears twice`);
+    seen.add(id);
     const label = c[ix('label')];
     if (label !== 'shared' && label !== 'private') throw userError(`${file}:${i + 1}: label '${label}' is not shared or private`);
     const p = num(c, 'p_shared');
     if (ix('p_shared') >= 0 && !(p >= 0 && p <= 1)) throw userError(`${file}:${i + 1}: p_shared '${c[ix('p_shared')]}' is not a probability`);
-    out.push({ vehicleId: c[ix('vehicle_id')], shared: label === 'shared', pShared: p, pRf: num(c, 'p_rf'), pCnn: num(c, 'p_cnn'), flags: ix('flags') >= 0 && c[ix('flags')] ? c[ix('flags')].split(';') : [] });
+    out.push({ vehicleId: id, shared: label === 'shared', pShared: p, pRf: num(c, 'p_rf'), pCnn: num(c, 'p_cnn'), flags: ix('flags') >= 0 && c[ix('flags')] ? c[ix('flags')].split(';') : [] });
   }
   return out;
 }

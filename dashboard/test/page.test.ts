@@ -17,7 +17,7 @@ describe('review page in Chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     const f = await fixtureDir();
     db = f.db;
-    dash = await startDashboard({ predictions: readPredictions(f.predictions), truth: readTruth(f.truth), imagesDir: f.images, reviewsDb: f.db });
+    dash = await startDashboard({ predictions: await readPredictions(f.predictions), truth: await readTruth(f.truth), imagesDir: f.images, reviewsDb: f.db });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   afterAll(async () => {

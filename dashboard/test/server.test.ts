@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePredictions, readPredictions, readTruth, startDashboard, type Dashboard } from '@cotrans/dashboard';
+import { readPredictions, readTruth, startDashboard, type Dashboard } from '@cotrans/dashboard';
 import { fixtureDir } from './helpers.js';
 
 let dash: Dashboard | undefined;
@@ -15,18 +15,9 @@ afterEach(async () => {
 
 async function start() {
   const f = await fixtureDir();
-  dash = await startDashboard({ predictions: readPredictions(f.predictions), truth: readTruth(f.truth), imagesDir: f.images, reviewsDb: f.db });
+  dash = await startDashboard({ predictions: await readPredictions(f.predictions), truth: await readTruth(f.truth), imagesDir: f.images, reviewsDb: f.db });
   return f;
 }
-
-describe('predictions parsing', () => {
-  it('names file:line and field for bad rows', () => {
-    expect(() => parsePredictions('vehicle_id,label,p_shared\na,shared,1.5\n', 'p.csv')).toThrow("p.csv:2: field p_shared '1.5' is not a probability in [0, 1]");
-    expect(() => parsePredictions('vehicle_id,label,p_shared\na,taxi,0.5\n', 'p.csv')).toThrow("p.csv:2: field label 'taxi' must be shared or private");
-    expect(() => parsePredictions('vehicle_id,p_shared\n', 'p.csv')).toThrow("p.csv:1: missing column 'label'");
-    expect(() => parsePredictions('vehicle_id,label,p_shared\na,shared,0.9\na,shared,0.8\n', 'p.csv')).toThrow('p.csv:3: vehicle a appears twice');
-  });
-});
 
 describe('dashboard server', () => {
   it('summarises, filters and sorts vehicles', async () => {
@@ -66,7 +57,7 @@ describe('dashboard server', () => {
     expect(db.prepare('SELECT COUNT(*) n FROM reviews').get()).toEqual({ n: 2 });
     db.close();
     // Verdicts survive a restart.
-    dash = await startDashboard({ predictions: readPredictions(f.predictions), reviewsDb: f.db });
+    dash = await startDashboard({ predictions: await readPredictions(f.predictions), reviewsDb: f.db });
     const s = await getJson('api/summary');
     expect(s.reviewed).toBe(1);
   });
@@ -81,10 +72,12 @@ describe('dashboard server', () => {
     expect((await fetch(new URL('images/car-1.png', dash!.url))).status).toBe(404);
   });
 
-  it('reports unreadable predictions with the path', async () => {
+  it('reports bad predictions with file:line, and unreadable ones with the path', async () => {
     const f = await fixtureDir();
     writeFileSync(join(f.dir, 'bad.csv'), 'vehicle_id,label,p_shared\nx,shared,abc\n');
-    expect(() => readPredictions(join(f.dir, 'bad.csv'))).toThrow(/bad\.csv:2: field p_shared 'abc'/);
-    expect(() => readPredictions(join(f.dir, 'missing.csv'))).toThrow(/cannot read predictions .*missing\.csv: ENOENT/);
+    await expect(readPredictions(join(f.dir, 'bad.csv'))).rejects.toThrow(/bad\.csv:2: p_shared 'abc' is not a probability/);
+    writeFileSync(join(f.dir, 'twice.csv'), 'vehicle_id,label,p_shared\nx,shared,0.9\nx,private,0.1\n');
+    await expect(readPredictions(join(f.dir, 'twice.csv'))).rejects.toThrow(/twice\.csv:3: vehicle 'x' appears twice/);
+    await expect(readPredictions(join(f.dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: cannot read predictions \(ENOENT\)/);
   });
 });

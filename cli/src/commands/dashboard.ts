@@ -26,8 +26,8 @@ export const command: Command = {
     if (images && !(existsSync(images) && statSync(images).isDirectory())) throw new UserError(`--images ${images}: not a directory`);
     const truthPath = str(args, 'truth');
     const dash = await startDashboard({
-      predictions: readPredictions(pred),
-      ...(truthPath ? { truth: readTruth(truthPath) } : {}),
+      predictions: await readPredictions(pred),
+      ...(truthPath ? { truth: await readTruth(truthPath) } : {}),
       ...(images ? { imagesDir: images } : {}),
       reviewsDb: str(args, 'reviews') ?? 'reviews.sqlite',
       host: str(args, 'host') ?? '127.0.0.1',
