@@ -23,7 +23,7 @@ export { trainCoTrans, joinSource } from './pipeline.js';
 export type { TrainOptions, TrainInput, TrainOutput } from './pipeline.js';
 export { readLabels, readPredictions, writePredictions, predictionsCsv, hashInput, resolveTz, loadFleet, userError, PREDICTIONS_HEADER } from './io.js';
 export type { LabelRow, PredictionRow, LoadedFleet } from './io.js';
-export { shiftPrior, estimatePrior } from './prior.js';
+export { shiftPrior, estimatePrior, mixturePrior } from './prior.js';
 export { runExperiment, experimentMarkdown, writeExperiment } from './experiment.js';
 export type { ExperimentResult, ExperimentRow } from './experiment.js';
 export { lineChartSvg, writeSvgPng } from './plots.js';

@@ -28,11 +28,21 @@ export function estimatePrior(p: readonly number[], from = 0.5, iters = 200): nu
  * logits of balanced posteriors; the weight of the upper component estimates the positive share.
  * Robust where the model ranks well but is miscalibrated across domains.
  */
-export function mixturePrior(p: readonly number[], iters = 200): { prior: number; posterior: number[] } {
+export interface ScoreMixture {
+  /** Weight of the upper component: the estimated positive share. */
+  prior: number;
+  /** Per sample, the upper component's posterior. */
+  posterior: number[];
+  /** Logit of the equal-posterior point between the components (the mixture's cut point). */
+  threshold: number;
+  components: { low: Component; high: Component };
+}
+
+export function mixturePrior(p: readonly number[], iters = 200): ScoreMixture {
   const eps = 1e-4;
   const z = p.map((v) => Math.log((Math.min(1 - eps, Math.max(eps, v))) / (1 - Math.min(1 - eps, Math.max(eps, v)))));
   const n = z.length;
-  if (n < 4) return { prior: 0.5, posterior: p.map((v) => v) };
+  if (n < 4) return { prior: 0.5, posterior: p.map((v) => v), threshold: 0, components: { low: { m: 0, s: 1, w: 0.5 }, high: { m: 0, s: 1, w: 0.5 } } };
   const sorted = [...z].sort((a, b) => a - b);
   let m0 = sorted[Math.floor(n * 0.25)];
   let m1 = sorted[Math.floor(n * 0.95)];
@@ -75,6 +85,37 @@ export function mixturePrior(p: readonly number[], iters = 200): { prior: number
     if (done) break;
   }
   // the upper component is the positive one
-  if (m1 < m0) return { prior: 1 - w, posterior: Array.from(r, (v) => 1 - v) };
-  return { prior: w, posterior: Array.from(r) };
+  const flip = m1 < m0;
+  const hi = flip ? { m: m0, s: s0, w: 1 - w } : { m: m1, s: s1, w };
+  const lo = flip ? { m: m1, s: s1, w } : { m: m0, s: s0, w: 1 - w };
+  return {
+    prior: hi.w,
+    posterior: Array.from(r, (v) => (flip ? 1 - v : v)),
+    threshold: equalPosterior(lo, hi),
+    components: { low: lo, high: hi },
+  };
+}
+
+interface Component {
+  m: number;
+  s: number;
+  w: number;
+}
+
+/** Logit where the two weighted Gaussians are equal, taken between their means (midpoint if none is). */
+function equalPosterior(lo: Component, hi: Component): number {
+  // log(w_h) - log(s_h) - (z-m_h)^2/2s_h^2 = log(w_l) - log(s_l) - (z-m_l)^2/2s_l^2  ->  a z^2 + b z + c = 0
+  const a = 1 / (2 * lo.s ** 2) - 1 / (2 * hi.s ** 2);
+  const b = hi.m / hi.s ** 2 - lo.m / lo.s ** 2;
+  const c = lo.m ** 2 / (2 * lo.s ** 2) - hi.m ** 2 / (2 * hi.s ** 2) + Math.log((hi.w * lo.s) / (lo.w * hi.s));
+  const inside = (z: number) => Number.isFinite(z) && z >= lo.m && z <= hi.m;
+  if (Math.abs(a) < 1e-12) {
+    const z = -c / b;
+    return inside(z) ? z : (lo.m + hi.m) / 2;
+  }
+  const d = b * b - 4 * a * c;
+  if (d >= 0) {
+    for (const z of [(-b + Math.sqrt(d)) / (2 * a), (-b - Math.sqrt(d)) / (2 * a)]) if (inside(z)) return z;
+  }
+  return (lo.m + hi.m) / 2;
 }
