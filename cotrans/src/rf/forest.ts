@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { binMatrix } from './binning.js';
 import { growForest } from './pool.js';
+import { accumulate, compileForest, encodeRows, type CompiledForest } from './compiled.js';
 import { leafOf, type Criterion, type TreeData, type TreeParams } from './tree.js';
 import { deriveSeed, mulberry32, shuffle } from '../rng.js';
 
@@ -101,6 +102,8 @@ export class RandomForestClassifier {
   oobScore: number | null = null;
   /** Out-of-bag class probabilities per training row (NaN where a row was never out of bag). */
   oobDecisionFunction: number[][] | null = null;
+  /** The trees compiled for prediction, for the `trees` array they were compiled from. */
+  private compiledFor: { trees: Tree[]; forest: CompiledForest | null } | null = null;
 
   constructor(options: RandomForestOptions = {}) {
     this.options = { ...DEFAULTS, ...options } as typeof DEFAULTS;
@@ -186,6 +189,7 @@ export class RandomForestClassifier {
       });
       this.oobScore = counted ? correct / counted : NaN;
     }
+    this.compiled(); // part of building the model, so the first predict does not pay for it
     return this;
   }
 
@@ -207,11 +211,29 @@ export class RandomForestClassifier {
     return out;
   }
 
+  /** The compiled form of the current trees (rebuilt when `trees` is replaced); null if they do not compile. */
+  private compiled(): CompiledForest | null {
+    if (this.compiledFor?.trees !== this.trees) this.compiledFor = { trees: this.trees, forest: compileForest(this.trees, this.nFeatures, this.classes.length) };
+    return this.compiledFor.forest;
+  }
+
   /** predictProba as one row-major Float64Array (n x classes). */
   predictProbaFlat(X: ArrayLike<number>[]): Float64Array {
     this.check(X);
     const K = this.classes.length;
     const T = this.trees.length;
+    const n = X.length;
+    const cf = this.compiled();
+    const acc = new Float64Array(n * K);
+    if (cf) accumulate(cf, encodeRows(cf, X, 0, n), n, acc);
+    else this.accumulatePlain(X, acc);
+    for (let j = 0; j < acc.length; j++) acc[j] /= T;
+    return acc;
+  }
+
+  /** The walk on the float thresholds (forests whose splits do not compile). */
+  private accumulatePlain(X: ArrayLike<number>[], acc: Float64Array): void {
+    const K = this.classes.length;
     const n = X.length;
     const F = this.nFeatures;
     // copy rows once into one flat array: monomorphic, cache-friendly access in the hot loop
@@ -220,10 +242,8 @@ export class RandomForestClassifier {
       const r = X[i];
       for (let f = 0; f < F; f++) flat[i * F + f] = r[f];
     }
-    const acc = new Float64Array(n * K);
     // tree-major: one tree's arrays stay in cache while all rows pass through it
-    for (let t = 0; t < T; t++) {
-      const { feature, threshold, left, right, value } = this.trees[t];
+    for (const { feature, threshold, left, right, value } of this.trees) {
       for (let i = 0; i < n; i++) {
         const base = i * F;
         let node = 0;
@@ -236,8 +256,6 @@ export class RandomForestClassifier {
         for (let k = 0; k < K; k++) acc[i * K + k] += value[off + k];
       }
     }
-    for (let j = 0; j < acc.length; j++) acc[j] /= T;
-    return acc;
   }
 
   /** Probability of one class per row. */
