@@ -127,11 +127,12 @@ function countBelow(pad: Float64Array, f: number, x: number): number {
 export function encodeRows(cf: CompiledForest, X: ArrayLike<number>[], from: number, to: number): Uint8Array | Uint16Array {
   const F = cf.nFeatures;
   const n = to - from;
+  const buf = new ArrayBuffer(n * F * (cf.narrow ? 1 : 2));
   if (cf.narrow) {
     // cuts padded to 256 per feature with +Infinity (never below a value): an 8-step search
     // without branches (the compare becomes a bit), row by row so X is read once, in order
     const pad = cf.padded!;
-    const out = new Uint8Array(n * F);
+    const out = new Uint8Array(buf);
     for (let i = 0; i < n; i++) {
       const r = X[from + i];
       const o = i * F;
@@ -139,7 +140,7 @@ export function encodeRows(cf: CompiledForest, X: ArrayLike<number>[], from: num
     }
     return out;
   }
-  const out = new Uint16Array(n * F);
+  const out = new Uint16Array(buf);
   for (let i = 0; i < n; i++) {
     const r = X[from + i];
     for (let f = 0; f < F; f++) out[i * F + f] = lowerBound(cf.cuts[f], r[f]);
@@ -148,33 +149,39 @@ export function encodeRows(cf: CompiledForest, X: ArrayLike<number>[], from: num
 }
 
 /**
- * Adds every tree's leaf distribution to acc (row-major, nClasses per row) for the n coded rows,
+ * Adds every tree's leaf distribution to acc (row-major, nClasses per row) for coded rows [from, n),
  * trees in forest order per row; acc is not divided by the number of trees. Eight rows walk a tree
  * at once, each lane taking the next row when it reaches a leaf: their loads are independent, so
  * the core overlaps them instead of waiting on one root-to-leaf chain of dependent loads.
  */
-export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, n: number, acc: Float64Array): void {
+export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, from: number, to: number, acc: Float64Array): void {
   const { nodes, roots, leaves, nFeatures: F, nClasses: K, nTrees: T } = cf;
+  const addLeaf = (acc: Float64Array, row: number, leaves: Float64Array, off: number, K: number): void => {
+    if (K === 2) {
+      acc[2 * row] += leaves[off];
+      acc[2 * row + 1] += leaves[off + 1];
+    } else for (let k = 0; k < K; k++) acc[row * K + k] += leaves[off + k];
+  };
   for (let t = 0; t < T; t++) {
     const root = roots[t];
     if (root < 0) {
-      for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) acc[i * K + k] += leaves[~root + k];
+      for (let i = from; i < to; i++) for (let k = 0; k < K; k++) acc[i * K + k] += leaves[~root + k];
       continue;
     }
-    let next = 0;
+    let next = from;
     let active = 0;
     let m: number;
     // a lane with row -1 is idle
     let r0 = -1, r1 = -1, r2 = -1, r3 = -1, r4 = -1, r5 = -1, r6 = -1, r7 = -1;
     let n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
-    if (next < n) { r0 = next++; active++; }
-    if (next < n) { r1 = next++; active++; }
-    if (next < n) { r2 = next++; active++; }
-    if (next < n) { r3 = next++; active++; }
-    if (next < n) { r4 = next++; active++; }
-    if (next < n) { r5 = next++; active++; }
-    if (next < n) { r6 = next++; active++; }
-    if (next < n) { r7 = next++; active++; }
+    if (next < to) { r0 = next++; active++; }
+    if (next < to) { r1 = next++; active++; }
+    if (next < to) { r2 = next++; active++; }
+    if (next < to) { r3 = next++; active++; }
+    if (next < to) { r4 = next++; active++; }
+    if (next < to) { r5 = next++; active++; }
+    if (next < to) { r6 = next++; active++; }
+    if (next < to) { r7 = next++; active++; }
     while (active > 0) {
       // one step per lane: right iff code(x) > code(threshold), as a bit
       if (r0 >= 0) {
@@ -182,7 +189,7 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n0 = nodes[n0 + 1 + (((m >>> 16) - codes[r0 * F + (m & 0xffff)]) >>> 31)];
         if (n0 < 0) {
           addLeaf(acc, r0, leaves, ~n0, K);
-          if (next < n) { r0 = next++; n0 = root; } else { r0 = -1; active--; }
+          if (next < to) { r0 = next++; n0 = root; } else { r0 = -1; active--; }
         }
       }
       if (r1 >= 0) {
@@ -190,7 +197,7 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n1 = nodes[n1 + 1 + (((m >>> 16) - codes[r1 * F + (m & 0xffff)]) >>> 31)];
         if (n1 < 0) {
           addLeaf(acc, r1, leaves, ~n1, K);
-          if (next < n) { r1 = next++; n1 = root; } else { r1 = -1; active--; }
+          if (next < to) { r1 = next++; n1 = root; } else { r1 = -1; active--; }
         }
       }
       if (r2 >= 0) {
@@ -198,7 +205,7 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n2 = nodes[n2 + 1 + (((m >>> 16) - codes[r2 * F + (m & 0xffff)]) >>> 31)];
         if (n2 < 0) {
           addLeaf(acc, r2, leaves, ~n2, K);
-          if (next < n) { r2 = next++; n2 = root; } else { r2 = -1; active--; }
+          if (next < to) { r2 = next++; n2 = root; } else { r2 = -1; active--; }
         }
       }
       if (r3 >= 0) {
@@ -206,7 +213,7 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n3 = nodes[n3 + 1 + (((m >>> 16) - codes[r3 * F + (m & 0xffff)]) >>> 31)];
         if (n3 < 0) {
           addLeaf(acc, r3, leaves, ~n3, K);
-          if (next < n) { r3 = next++; n3 = root; } else { r3 = -1; active--; }
+          if (next < to) { r3 = next++; n3 = root; } else { r3 = -1; active--; }
         }
       }
       if (r4 >= 0) {
@@ -214,7 +221,7 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n4 = nodes[n4 + 1 + (((m >>> 16) - codes[r4 * F + (m & 0xffff)]) >>> 31)];
         if (n4 < 0) {
           addLeaf(acc, r4, leaves, ~n4, K);
-          if (next < n) { r4 = next++; n4 = root; } else { r4 = -1; active--; }
+          if (next < to) { r4 = next++; n4 = root; } else { r4 = -1; active--; }
         }
       }
       if (r5 >= 0) {
@@ -222,7 +229,7 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n5 = nodes[n5 + 1 + (((m >>> 16) - codes[r5 * F + (m & 0xffff)]) >>> 31)];
         if (n5 < 0) {
           addLeaf(acc, r5, leaves, ~n5, K);
-          if (next < n) { r5 = next++; n5 = root; } else { r5 = -1; active--; }
+          if (next < to) { r5 = next++; n5 = root; } else { r5 = -1; active--; }
         }
       }
       if (r6 >= 0) {
@@ -230,7 +237,7 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n6 = nodes[n6 + 1 + (((m >>> 16) - codes[r6 * F + (m & 0xffff)]) >>> 31)];
         if (n6 < 0) {
           addLeaf(acc, r6, leaves, ~n6, K);
-          if (next < n) { r6 = next++; n6 = root; } else { r6 = -1; active--; }
+          if (next < to) { r6 = next++; n6 = root; } else { r6 = -1; active--; }
         }
       }
       if (r7 >= 0) {
@@ -238,18 +245,11 @@ export function accumulate(cf: CompiledForest, codes: Uint8Array | Uint16Array, 
         n7 = nodes[n7 + 1 + (((m >>> 16) - codes[r7 * F + (m & 0xffff)]) >>> 31)];
         if (n7 < 0) {
           addLeaf(acc, r7, leaves, ~n7, K);
-          if (next < n) { r7 = next++; n7 = root; } else { r7 = -1; active--; }
+          if (next < to) { r7 = next++; n7 = root; } else { r7 = -1; active--; }
         }
       }
     }
   }
-}
-
-function addLeaf(acc: Float64Array, row: number, leaves: Float64Array, off: number, K: number): void {
-  if (K === 2) {
-    acc[2 * row] += leaves[off];
-    acc[2 * row + 1] += leaves[off + 1];
-  } else for (let k = 0; k < K; k++) acc[row * K + k] += leaves[off + k];
 }
 
 /**

@@ -225,7 +225,7 @@ export class RandomForestClassifier {
     const n = X.length;
     const cf = this.compiled();
     const acc = new Float64Array(n * K);
-    if (cf) accumulate(cf, encodeRows(cf, X, 0, n), n, acc);
+    if (cf) accumulate(cf, encodeRows(cf, X, 0, n), 0, n, acc);
     else this.accumulatePlain(X, acc);
     for (let j = 0; j < acc.length; j++) acc[j] /= T;
     return acc;
