@@ -1,8 +1,8 @@
 // The forest compiled for prediction. Each split `x[f] > threshold` becomes an integer compare on
 // codes: per feature, the distinct thresholds used anywhere in the forest are sorted, and a value's
 // code is the number of them strictly below it, so `x > cuts[c]` iff `code(x) > c` (NaN gets code 0
-// and goes left, as `NaN > t` is false). Rows are coded once (one byte per value while a feature has
-// < 256 cuts, which holds for every forest we grow since cuts are bin edges), then every tree walks
+// and goes left, as `NaN > t` is false). Rows are coded once (one byte per value while every feature has
+// <= 255 cuts, which holds for every forest we grow since cuts are bin edges), then every tree walks
 // them with no float loads and no branch on the comparison. Internal nodes of all trees sit in one
 // Int32Array, three words each (feature | code << 16, left ref, right ref), breadth-first per tree so
 // the top levels every row visits share cache lines; a ref >= 0 is the word offset of an internal
