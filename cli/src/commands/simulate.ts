@@ -32,7 +32,8 @@ export const command: Command = {
   details: `points.csv.gz has the header vehicle_id,timestamp,lat,lon,speed_kmh,heading (timestamp: epoch ms UTC,
 whole seconds). Rows are in delivery order across vehicles, as a stream would deliver them: time order,
 except late deliveries and retried duplicates of the device model. labels.csv is vehicle_id,label,stratum
-(label shared|private; stratum private|full-time|part-time|car-sharing). city.json holds the extent (bbox),
+(label shared|private; stratum private|full-time|part-time|car-sharing), one row per vehicle that sent at
+least one fix (a car parked the whole time is absent from the log, so from the labels too). city.json holds the extent (bbox),
 centre, IANA time zone, road network figures, zones and every generator parameter.
 Generation streams in constant memory; progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
   examples: [
