@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance */
 // npm run bench:cnn [-- --samples 4096] [--epochs 2] [--no-peer]
 // Training samples/s of our CNN (tfjs; backend: tfjs-node if installed, else wasm with our conv
 // filter gradient) at 24x24 and 32x32, against the same net (conv 3x3x8 same + relu + 2x2 max pool,

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance, setTimeout */
 // npm run bench:features [-- --vehicles N] [--peer-budget S] [--no-peer]
 // Points/s of the features stage on a simulated week of the target fleet (writeFleet, cached under
 // bench/results/): parse only vs parse + clean + features + images, in the same run, plus the

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance, setTimeout */
 // npm run bench:ingest [-- --points 1000000] [--batch 500] [--partitions 2] [--no-java]
 // Ingest throughput through a local Apache Kafka broker that this script starts (free port, temp
 // home) and stops: replay (produce) and consume+validate with kafkajs, for single-point and batched

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance */
 // npm run bench:rf [-- --rows 100000] [--features 30] [--trees 100] [--no-peer]
 // Our RandomForestClassifier (histogram splits, trees on 2 worker threads) against scikit-learn's
 // RandomForestClassifier (n_jobs=2) on the same seeded data (written once to bench/results/), same

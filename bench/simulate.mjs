@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance */
 // npm run bench:simulate [-- --vehicles 10000] [--days 7] [--fraction 1] [--no-peer] [--keep DIR]
 // Generation speed of the target preset (10,000 cars x 7 days at 15 s by default) written as
 // points.csv.gz + labels.csv + city.json (what `cotrans simulate --out` does), plus generation alone
