@@ -43,14 +43,17 @@ describe('review page in Chromium', () => {
     await page.locator('#rows tr[data-id="taxi-1"]').click();
     const img = page.locator('#detail img');
     await img.waitFor();
-    expect(await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(24);
+    await page.waitForFunction(() => { const el = document.querySelector<HTMLImageElement>('#detail img'); return !!el && el.complete && el.naturalWidth > 0; });
+    expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(24);
 
     await page.fill('#reviewer', 'ana');
     await page.locator('#reviewer').dispatchEvent('change');
     await page.locator('#rows tr[data-id="taxi-1"]').click();
     await page.keyboard.press('p');
     await page.waitForFunction(() => document.querySelector('#rows tr[data-id="taxi-1"] .review')?.textContent === 'private');
-    expect(await page.locator('#history li').count()).toBe(1);
+    // the detail panel re-renders after the list: wait for its history rather than racing it
+    await page.waitForFunction(() => document.querySelectorAll('#history li').length === 1);
+    expect(await page.locator('#history li').first().textContent()).toContain('ana: private');
     expect(errors).toEqual([]);
     await page.close();
 
