@@ -1,5 +1,6 @@
-// Domain alignment: each domain standardised with its own statistics, optionally CORAL (re-colouring
-// the source's covariance to the target's), and the multi-kernel MMD that measures what is left.
+// Domain alignment: each domain standardised with its own statistics (plain, or anchored on the
+// private class with robust statistics), optionally CORAL (re-colouring the source's covariance to the
+// target's), and the multi-kernel MMD that measures what is left.
 import { columnStats, covariance, matMul, symPow, type Matrix } from './linalg.js';
 import { mulberry32, shuffle } from './rng.js';
 
@@ -11,6 +12,33 @@ export interface Standardisation {
 export function fitStandardisation(X: readonly ArrayLike<number>[]): Standardisation {
   const { mean, std } = columnStats(X);
   return { mean, std: std.map((s) => (s > 1e-12 ? s : 1)) };
+}
+
+const median = (v: number[]): number => {
+  v.sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+/**
+ * Robust location and scale per column: the median and 1.4826 x the median absolute deviation (the SD
+ * of a normal sample), the SD where the MAD is 0, 1 where both are. NaN is skipped. With a 50%
+ * breakdown point, a class holding under half the rows barely moves them.
+ */
+export function fitRobustStandardisation(X: readonly ArrayLike<number>[]): Standardisation {
+  const nF = X[0]?.length ?? 0;
+  const { std: sd } = columnStats(X);
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let f = 0; f < nF; f++) {
+    const v: number[] = [];
+    for (const r of X) if (Number.isFinite(r[f])) v.push(r[f]);
+    const m = v.length ? median(v) : 0;
+    const mad = v.length ? 1.4826 * median(v.map((x) => Math.abs(x - m))) : 0;
+    mean.push(m);
+    std.push(mad > 1e-12 ? mad : sd[f] > 1e-12 ? sd[f] : 1);
+  }
+  return { mean, std };
 }
 
 /** z-scores; NaN stays NaN (the forest routes it, the MMD skips it). */

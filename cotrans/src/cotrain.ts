@@ -6,6 +6,7 @@ import { RandomForestClassifier, type RandomForestOptions } from './rf/forest.js
 import { ImageModel, type ImageModelOptions, type VehicleImageSet } from './cnn/images.js';
 import type { Seed } from './stage1.js';
 import { estimatePrior, mixturePrior, shiftPrior } from './prior.js';
+import { combine, combinedLogit, valleyOrPriorCut, type Decision } from './decision.js';
 
 export interface CotrainOptions {
   maxRounds: number;
@@ -13,17 +14,32 @@ export interface CotrainOptions {
   perRound: number;
   /** Confidence (max class probability) an addition needs (0.8). */
   floor: number;
-  /** Stop once M1 and M2 agree with Cohen's kappa at least this (0.9). */
+  /**
+   * Class-balance rule of the additions: each class's share of the per-round quota is at least this,
+   * however rare the prior says it is, so the minority's set grows fast enough to reach its harder
+   * members (0 = split strictly by the prior).
+   */
+  minClassShare: number;
+  /**
+   * Stop once M1 and M2 agree with Cohen's kappa at least this (0.99). Measured: at 0.9 the models
+   * agreed on the clearest shared vehicles after 2-4 rounds and stopped before the sets reached the
+   * harder ones (README).
+   */
   agreementStop: number;
   /**
-   * Decision rule of the final labels. 'balanced' (default): the in-domain models' class-balanced
-   * posteriors, unshifted, cut at 1/2. 'em': moved to the prior EM re-estimates on the final ensemble;
-   * 'mixture': moved to the weight of the upper component of a two-Gaussian mixture fitted to the
-   * ensemble's logits; 'stage1': moved to stage 1's estimate. The shifts assume calibrated posteriors,
-   * which models trained on their own most confident pseudo-labels are not: on three simulated targets
-   * EM said 3.5-5% (true 8%) and cost half the recall, the mixture said 17-30% (README, Figures).
+   * Decision rule of the final labels. 'valley' (default): the weighted mean of the two models'
+   * clipped log-odds, cut at the first density valley above the private mode of the target, never
+   * above log-odds 0; without a valley, at the rank of stage 1's estimated share, if lower than 0
+   * (`valleyOrPriorCut`, decision.ts). 'balanced': the same combination cut at 0.
+   * The probability rules average posteriors moved to a prior: 'em' (EM re-estimated on the final
+   * ensemble), 'mixture' (weight of the upper component of a two-Gaussian mixture on its logits),
+   * 'stage1' (stage 1's estimate). Those assume calibrated posteriors, which models trained on their
+   * own most confident pseudo-labels are not (README, Figures).
    */
-  finalPrior: 'balanced' | 'em' | 'mixture' | 'stage1';
+  decision: 'valley' | 'balanced' | 'em' | 'mixture' | 'stage1';
+  /** Kernel bandwidth of the valley search, in log-odds (0.75). */
+  valleyBandwidth: number;
+
   /** Re-estimate the target prior each round by EM on the in-domain models (false: measured to collapse towards 0 when the seeds hold few shared vehicles). */
   reestimatePrior: boolean;
   /** Epochs for the warm-started CNN refits after the first round. */
@@ -40,12 +56,14 @@ export interface CotrainOptions {
 }
 
 export const DEFAULT_COTRAIN: CotrainOptions = {
-  maxRounds: 5,
+  maxRounds: 8,
   perRound: 0.05,
   floor: 0.8,
-  agreementStop: 0.9,
+  minClassShare: 0.3,
+  agreementStop: 0.99,
   reestimatePrior: false,
-  finalPrior: 'balanced',
+  decision: 'valley',
+  valleyBandwidth: 0.75,
   refitEpochs: 6,
   weightRf: 0.5,
   rf: { nEstimators: 100, minSamplesLeaf: 2, classWeight: 'balanced', oobScore: true, seed: 0 },
@@ -82,9 +100,11 @@ export interface CotrainResult {
   m1: RandomForestClassifier;
   m2: ImageModel;
   weightRf: number;
-  /** The prior the posteriors were moved to (0.5 under 'balanced': none, the balanced posteriors are the decision). */
+  /** The prior the rounds used (stage 1's estimate), or the one the probability rules moved the posteriors to. */
   prior: number;
-  /** Prior-shifted P(shared) of M1, M2 and the ensemble. */
+  /** How the final P(shared) is made from the balanced posteriors (what classify repeats). */
+  decision: Decision;
+  /** Final P(shared) of M1, M2 and the ensemble, under `decision` (>= 1/2: shared). */
   pRf: number[];
   pCnn: number[];
   pShared: number[];
@@ -135,12 +155,12 @@ export async function cotrain(
   const nShared = [...L1.values()].filter(Boolean).length;
   if (nShared === 0 || nShared === L1.size) throw Object.assign(new Error('stage 1 produced seeds of a single class; co-training needs both'), { exitCode: 1 });
   // Both models train class-balanced (RF class weights, CNN loss weights): their posteriors assume a
-  // prior of 1/2 and are moved to the estimated target prior before any decision.
-  // The prior starts at stage 1's estimate and is re-estimated each round by EM on the in-domain
-  // models' balanced posteriors (the source RF's calibration suffers from the domain shift).
+  // prior of 1/2. The exchanges pick on posteriors moved to stage 1's estimate of the target prior
+  // (re-estimated by EM each round with `reestimatePrior`); the final decision is `decision`'s.
   let prior = Math.min(0.95, Math.max(0.02, data.prior));
   const adj = (p: number) => shiftPrior(p, prior, 0.5);
-  const quota: ClassCount = { shared: Math.max(1, Math.round(o.perRound * n * prior)), private: Math.max(1, Math.round(o.perRound * n * (1 - prior))) };
+  const share = Math.min(1 - o.minClassShare, Math.max(o.minClassShare, prior));
+  const quota: ClassCount = { shared: Math.max(1, Math.round(o.perRound * n * share)), private: Math.max(1, Math.round(o.perRound * n * (1 - share))) };
   const m2 = new ImageModel({ seed: o.rf.seed ?? 0, ...o.image });
   const rounds: RoundLog[] = [];
   let m1!: RandomForestClassifier;
@@ -213,7 +233,7 @@ export async function cotrain(
     };
     let stop: CotrainResult['stopReason'] | null = null;
     if (kappa >= o.agreementStop) stop = 'agreement';
-    else if (round === o.maxRounds) stop = 'max-rounds';
+    else if (round >= o.maxRounds) stop = 'max-rounds';
     let add1: Map<number, boolean> = new Map();
     let add2: Map<number, boolean> = new Map();
     if (!stop) {
@@ -242,11 +262,21 @@ export async function cotrain(
     weightRf = Math.min(0.8, Math.max(0.2, a / (a + b)));
   } else weightRf = o.weightRf;
   const rawEnsemble = ensemble(lastRawRf, lastRawCnn, weightRf);
-  if (o.finalPrior === 'balanced') prior = 0.5;
-  else if (o.finalPrior === 'em') prior = Math.min(0.95, Math.max(0.01, estimatePrior(rawEnsemble, 0.5)));
-  else if (o.finalPrior === 'mixture') prior = Math.min(0.95, Math.max(0.01, mixturePrior(rawEnsemble).prior));
-  // 'stage1' keeps the prior the rounds used
-  const pRf = lastRawRf.map(adj);
-  const pCnn = lastRawCnn.map(adj);
-  return { m1, m2, weightRf, prior, pRf, pCnn, pShared: ensemble(pRf, pCnn, weightRf), rawRf: lastRawRf, rawCnn: lastRawCnn, brier: { rf: rfBrier, cnn: cnnBrier }, rounds, stopReason };
+  let decision: Decision;
+  // a forest's vote share of 0 or 1 is clipped at half a tree's vote; the CNN's sigmoid at 1e-5
+  const clipRf = 0.5 / (o.rf.nEstimators ?? 100);
+  const clipCnn = 1e-5;
+  if (o.decision === 'valley') {
+    const cut = valleyOrPriorCut(combinedLogit(lastRawRf, lastRawCnn, weightRf, clipRf, clipCnn), prior, { bandwidth: o.valleyBandwidth });
+    decision = { combine: 'logit', rule: 'valley', threshold: cut.threshold, by: cut.by, clipRf, clipCnn };
+  } else if (o.decision === 'balanced') {
+    decision = { combine: 'logit', rule: 'balanced', threshold: 0, clipRf, clipCnn };
+  } else {
+    if (o.decision === 'em') prior = Math.min(0.95, Math.max(0.01, estimatePrior(rawEnsemble, 0.5)));
+    else if (o.decision === 'mixture') prior = Math.min(0.95, Math.max(0.01, mixturePrior(rawEnsemble).prior));
+    // 'stage1' keeps the prior the rounds used
+    decision = { combine: 'probability', rule: o.decision, prior };
+  }
+  const { pRf, pCnn, pShared } = combine(lastRawRf, lastRawCnn, weightRf, decision);
+  return { m1, m2, weightRf, prior, decision, pRf, pCnn, pShared, rawRf: lastRawRf, rawCnn: lastRawCnn, brier: { rf: rfBrier, cnn: cnnBrier }, rounds, stopReason };
 }

@@ -14,10 +14,11 @@ import type { BackendPreference } from './cnn/backend.js';
 import { userError, type PredictionRow } from './io.js';
 import type { Stage1Result } from './stage1.js';
 import type { RoundLog } from './cotrain.js';
-import { shiftPrior } from './prior.js';
+import { combine, type Decision } from './decision.js';
 
 export const MODEL_FORMAT = 'cotrans-models';
-export const MODEL_VERSION = 1;
+/** 2: the final decision (`decision`: log-odds combination and its cut) is stored and repeated by classify. */
+export const MODEL_VERSION = 2;
 
 export interface Manifest {
   format: typeof MODEL_FORMAT;
@@ -28,8 +29,10 @@ export interface Manifest {
   stage1: { alignment: Stage1Result['alignment']; source: Stage1Result['source']; target: Stage1Result['target']; coral: number[][] | null; prior: number; mmd: Stage1Result['mmd'] };
   seeds: { vehicleId: string; label: 'shared' | 'private'; confidence: number }[];
   weightRf: number;
-  /** Estimated target prior: the models' balanced posteriors are moved to it. */
+  /** Target prior the co-training rounds used (stage 1's estimate). */
   prior: number;
+  /** How classify turns M1's and M2's balanced posteriors into P(shared) (decision.ts). */
+  decision: Decision;
   stopReason: string;
   rounds: RoundLog[];
   config: unknown;
@@ -64,14 +67,10 @@ export class CoTransModel {
   async classify(features: VehicleFeatures[], images: Map<string, VehicleImages>): Promise<PredictionRow[]> {
     if (!features.length) return [];
     const X = featureRows(features, this.manifest.columns.full);
-    const adj = (p: number) => shiftPrior(p, this.manifest.prior, 0.5);
-    const pRf = this.m1.probaOf(X, 'shared').map(adj);
-    const pCnn = Array.from(await this.m2.predict(imageSets(features, images, this.manifest.features.imageSize)), adj);
-    const w = this.manifest.weightRf;
-    return features.map((f, i) => {
-      const p = w * pRf[i] + (1 - w) * pCnn[i];
-      return { vehicleId: f.vehicleId, shared: p >= 0.5, pShared: p, pRf: pRf[i], pCnn: pCnn[i], flags: f.flags };
-    });
+    const rawRf = this.m1.probaOf(X, 'shared');
+    const rawCnn = Array.from(await this.m2.predict(imageSets(features, images, this.manifest.features.imageSize)));
+    const { pRf, pCnn, pShared } = combine(rawRf, rawCnn, this.manifest.weightRf, this.manifest.decision);
+    return features.map((f, i) => ({ vehicleId: f.vehicleId, shared: pShared[i] >= 0.5, pShared: pShared[i], pRf: pRf[i], pCnn: pCnn[i], flags: f.flags }));
   }
 
   async save(dir: string): Promise<void> {

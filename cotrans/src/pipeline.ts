@@ -98,6 +98,7 @@ export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): 
     seeds: s1.seeds.map((s) => ({ vehicleId: target[s.index].vehicleId, label: s.shared ? 'shared' : 'private', confidence: s.confidence })),
     weightRf: ct.weightRf,
     prior: ct.prior,
+    decision: ct.decision,
     stopReason: ct.stopReason,
     rounds: ct.rounds,
     config: { seed, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },

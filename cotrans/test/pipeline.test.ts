@@ -47,7 +47,10 @@ describe('train / classify / evaluate', () => {
     const log = await run(train, trainArgs(models));
     expect(log).toMatch(/stage 2: \d round/);
     const m = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
-    expect(m).toMatchObject({ format: 'cotrans-models', version: 1 });
+    expect(m).toMatchObject({ format: 'cotrans-models', version: 2 });
+    expect(m.stage1.alignment).toBe('anchored');
+    expect(m.decision).toMatchObject({ combine: 'logit', rule: 'valley' });
+    expect(m.decision.threshold).toBeLessThanOrEqual(0);
     expect(m.columns.transferable).toHaveLength(12);
     expect(m.data.source).toMatch(/^[0-9a-f]{64}$/);
     expect(m.seeds.length).toBeGreaterThan(0);

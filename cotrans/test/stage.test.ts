@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSeeds, runStage1, cotrain, mulberry32, gaussian } from '@cotrans/learn';
+import { chooseSeeds, runStage1, cotrain, mulberry32, gaussian, fitRobustStandardisation, fitStandardisation } from '@cotrans/learn';
 import type { VehicleImageSet } from '@cotrans/learn';
 
 describe('stage 1 seeds', () => {
@@ -34,11 +34,54 @@ describe('stage 1 seeds', () => {
     expect(res.mmd[0].set).toBe('all');
     expect(res.mmd[0].after).toBeLessThan(res.mmd[0].before);
     // the shift is in a feature the classes do not differ on: without alignment the EM prior holds
-    const plain = await runStage1(src, { X: tgt.X }, { alignment: 'none', rf: { nEstimators: 30, nJobs: 1 } });
+    const plain = await runStage1(src, { X: tgt.X }, { alignment: 'none', prior: 'em', rf: { nEstimators: 30, nJobs: 1 } });
     expect(plain.mmd[0].after).toBe(plain.mmd[0].before);
     expect(Math.abs(plain.prior - 0.15)).toBeLessThan(0.08);
     const acc = res.seeds.filter((s) => s.shared === tgt.shared[s.index]).length / res.seeds.length;
     expect(acc).toBeGreaterThan(0.8);
+  });
+
+  it('anchored alignment puts both cities\' private cars on one scale, whatever the share of shared ones', async () => {
+    // the target city is larger (every feature x1.8 + 1) and holds far fewer shared vehicles
+    const r = mulberry32(11);
+    const make = (n: number, share: number, scale: number, offset: number) => {
+      const X: number[][] = [];
+      const shared: boolean[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = r() < share;
+        X.push([gaussian(r) + (s ? 2.5 : 0), gaussian(r) + (s ? 2 : 0), gaussian(r)].map((v) => v * scale + offset));
+        shared.push(s);
+      }
+      return { X, shared };
+    };
+    const src = make(400, 0.4, 1, 0);
+    const tgt = make(800, 0.08, 1.8, 1);
+    const opts = { rf: { nEstimators: 40, nJobs: 1 }, seeds: { fraction: 0.2, minClassShare: 0.3, floor: 0.6, minPerClass: 5, maxShareOfClass: 0.5 } };
+    const seedAcc = (res: Awaited<ReturnType<typeof runStage1>>) => res.seeds.filter((s) => s.shared && tgt.shared[s.index]).length / res.seeds.filter((s) => s.shared).length;
+    const anchored = await runStage1(src, { X: tgt.X }, { ...opts, alignment: 'anchored' });
+    const plain = await runStage1(src, { X: tgt.X }, { ...opts, alignment: 'standardise' });
+    // standardising the target with its own mean moves it by its class mix: it looks more shared than it is
+    expect(plain.prior).toBeGreaterThan(0.2);
+    expect(Math.abs(anchored.prior - 0.08)).toBeLessThan(0.05);
+    expect(seedAcc(anchored)).toBeGreaterThan(0.9);
+    expect(seedAcc(anchored)).toBeGreaterThan(seedAcc(plain));
+  });
+});
+
+describe('robust standardisation', () => {
+  it('takes the median and MAD scale of the majority, unmoved by a fifth of outliers', () => {
+    const r = mulberry32(3);
+    const X = Array.from({ length: 2000 }, (_, i) => [i % 5 === 0 ? 40 + gaussian(r) : 10 + 2 * gaussian(r), 7]);
+    const s = fitRobustStandardisation(X);
+    // a fifth of the rows at 40 pulls the median of N(10, 2) up to its 62.5th percentile (10.64)
+    expect(s.mean[0]).toBeCloseTo(10.64, 0);
+    // the MAD widens with the contamination too: 1.4826 x 1.87 = 2.78 expected, against an SD of 2
+    expect(s.std[0]).toBeGreaterThan(2.4);
+    expect(s.std[0]).toBeLessThan(3.2);
+    const plain = fitStandardisation(X);
+    expect(plain.std[0]).toBeGreaterThan(10);
+    // a constant column keeps scale 1 (no division by 0)
+    expect(s).toMatchObject({ mean: [expect.any(Number), 7], std: [expect.any(Number), 1] });
   });
 });
 

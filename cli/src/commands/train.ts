@@ -14,8 +14,8 @@ export const command: Command = {
     tz: { type: 'string', arg: 'Area/City', help: 'time zone of both fleets; default: city.json next to each input' },
     'source-tz': { type: 'string', arg: 'Area/City', help: 'time zone of the source fleet (overrides --tz)' },
     format: { type: 'string', arg: 'FORMAT', help: 'auto | csv | jsonl | geolife | cabspotting | tdrive', default: 'auto' },
-    alignment: { type: 'string', arg: 'none|standardise|coral', help: 'stage-1 domain alignment', default: 'coral' },
-    rounds: { type: 'string', arg: 'N', help: 'maximum co-training rounds', default: '5' },
+    alignment: { type: 'string', arg: 'anchored|coral|standardise|none', help: 'stage-1 domain alignment (anchored: each city\'s private cars on one robust scale)', default: 'anchored' },
+    rounds: { type: 'string', arg: 'N', help: 'maximum co-training rounds', default: '8' },
     'per-round': { type: 'string', arg: 'FRACTION', help: 'additions per model per round, as a share of the target', default: '0.05' },
     floor: { type: 'string', arg: 'P', help: 'confidence an addition needs', default: '0.8' },
     'image-mode': { type: 'string', arg: 'day|vehicle|both', help: 'CNN: per-day images, days as channels, or both averaged', default: 'both' },
@@ -32,7 +32,7 @@ Exit 1 on bad input: labels naming vehicles absent from the source, a single-cla
 an empty target.`,
   examples: [
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models',
-    'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 8 --alignment standardise',
+    'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
@@ -40,8 +40,8 @@ an empty target.`,
     const labelsPath = str(args, 'source-labels', true);
     const targetPath = str(args, 'target', true);
     const models = str(args, 'models', true);
-    const alignment = str(args, 'alignment') ?? 'coral';
-    if (!['none', 'standardise', 'coral'].includes(alignment)) throw new UserError(`invalid --alignment '${alignment}' (expected none, standardise or coral)`);
+    const alignment = str(args, 'alignment') ?? 'anchored';
+    if (!['anchored', 'coral', 'standardise', 'none'].includes(alignment)) throw new UserError(`invalid --alignment '${alignment}' (expected anchored, coral, standardise or none)`);
     const mode = str(args, 'image-mode') ?? 'both';
     if (!['day', 'vehicle', 'both'].includes(mode)) throw new UserError(`invalid --image-mode '${mode}' (expected day, vehicle or both)`);
     const format = (str(args, 'format') ?? 'auto') as 'auto';
@@ -68,9 +68,9 @@ an empty target.`,
       {
         seed,
         truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
-        stage1: { alignment: alignment as 'coral' },
+        stage1: { alignment: alignment as 'anchored' },
         cotrain: {
-          maxRounds: num(args, 'rounds', { def: 5, integer: true, min: 1 })!,
+          maxRounds: num(args, 'rounds', { def: 8, integer: true, min: 1 })!,
           perRound: num(args, 'per-round', { def: 0.05, min: 0.001, max: 0.5 })!,
           floor: num(args, 'floor', { def: 0.8, min: 0.5, max: 1 })!,
           image: { mode: mode as 'both', cnn: { maxEpochs: num(args, 'epochs', { def: 15, integer: true, min: 1 })! } },

@@ -1,0 +1,121 @@
+// The final, label-free decision of CoTrans: where to cut the ensemble's score.
+//
+// Models co-trained on their own most confident pseudo-labels learn the clearest vehicles of each
+// class (full-time taxis against cars parked at home every night). Vehicles in between (part-time
+// drivers, car-sharing) get balanced posteriors of 0.1-0.7: ranked well above nearly every private car,
+// yet under 1/2. A fixed cut at 1/2 misses them; shifting to an estimated prior needs calibrated
+// posteriors, which these models do not have (README, Figures). What is left is the shape of the scores
+// on the target itself: private cars are the majority and form the densest mode of the ensemble's
+// log-odds; the cut goes to the first density valley above that mode, and never above the balanced
+// boundary (log-odds 0), which is where the confident pseudo-labels already put it.
+import { shiftPrior } from './prior.js';
+
+/** log-odds of p, with p clipped to [eps, 1 - eps] (a forest's 0 or 1 vote share is not infinite evidence). */
+export function logit(p: number, eps: number): number {
+  const q = Math.min(1 - eps, Math.max(eps, p));
+  return Math.log(q / (1 - q));
+}
+
+export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+export interface ValleyOptions {
+  /** Gaussian kernel bandwidth in log-odds units (0.75). */
+  bandwidth: number;
+  /** The cut is never above this log-odds (0: the balanced boundary). */
+  upper: number;
+  /** Grid step of the density scan (0.05). */
+  step: number;
+}
+
+export const DEFAULT_VALLEY: ValleyOptions = { bandwidth: 0.75, upper: 0, step: 0.05 };
+
+/**
+ * The first local minimum of a Gaussian kernel density of `z` above its highest mode, searched up to
+ * `upper`; null when the density falls all the way to `upper` without a valley, or when the mode lies
+ * above it (then the majority is not the low-score class and there is nothing to correct).
+ */
+export function valleyCut(z: readonly number[], options: Partial<ValleyOptions> = {}): number | null {
+  const o = { ...DEFAULT_VALLEY, ...options };
+  const v = z.filter(Number.isFinite);
+  if (v.length < 3) return null;
+  let lo = Infinity;
+  for (const x of v) if (x < lo) lo = x;
+  lo -= 3 * o.bandwidth;
+  if (lo >= o.upper) return null;
+  const sorted = [...v].sort((a, b) => a - b);
+  const reach = 5 * o.bandwidth;
+  const density = (x: number): number => {
+    // only the points within `reach` of x count (sorted: a binary search for the window)
+    let a = 0;
+    let b = sorted.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (sorted[m] < x - reach) a = m + 1;
+      else b = m;
+    }
+    let s = 0;
+    for (let i = a; i < sorted.length && sorted[i] <= x + reach; i++) s += Math.exp(-0.5 * ((x - sorted[i]) / o.bandwidth) ** 2);
+    return s;
+  };
+  let hi = -Infinity;
+  for (const x of v) if (x > hi) hi = x;
+  hi += 3 * o.bandwidth;
+  const xs: number[] = [];
+  for (let x = lo; x <= hi; x += o.step) xs.push(x);
+  const d = xs.map(density);
+  let mode = 0;
+  for (let i = 1; i < d.length; i++) if (d[i] > d[mode]) mode = i;
+  if (xs[mode] >= o.upper) return null;
+  for (let i = mode + 1; i < d.length - 1 && xs[i] < o.upper; i++) if (d[i] <= d[i - 1] && d[i] < d[i + 1]) return xs[i];
+  return null;
+}
+
+/**
+ * The cut of the 'valley' rule: the valley when there is one; otherwise the score of the vehicle at
+ * rank `prior` x n (the share stage 1 estimated), if that lies below `upper`; otherwise `upper`.
+ */
+export function valleyOrPriorCut(z: readonly number[], prior: number, options: Partial<ValleyOptions> = {}): { threshold: number; by: 'valley' | 'prior' | 'upper' } {
+  const upper = options.upper ?? DEFAULT_VALLEY.upper;
+  const valley = valleyCut(z, options);
+  if (valley !== null) return { threshold: valley, by: 'valley' };
+  const sorted = z.filter(Number.isFinite).sort((a, b) => b - a);
+  const k = Math.round(prior * sorted.length);
+  if (k >= 1 && k <= sorted.length && sorted[k - 1] < upper) return { threshold: sorted[k - 1], by: 'prior' };
+  return { threshold: upper, by: 'upper' };
+}
+
+/**
+ * How the two models' class-balanced posteriors become the final P(shared).
+ * 'logit': weighted mean of the clipped log-odds, less `threshold`, through the sigmoid, so that
+ * P(shared) >= 1/2 exactly where the combined log-odds reach the cut. 'probability': each posterior
+ * moved to `prior`, then their weighted mean.
+ */
+export type Decision =
+  | { combine: 'logit'; rule: 'valley' | 'balanced'; threshold: number; by?: 'valley' | 'prior' | 'upper'; clipRf: number; clipCnn: number }
+  | { combine: 'probability'; rule: 'balanced' | 'em' | 'mixture' | 'stage1'; prior: number };
+
+export interface Combined {
+  pRf: number[];
+  pCnn: number[];
+  pShared: number[];
+}
+
+export function combine(rawRf: readonly number[], rawCnn: readonly number[], weightRf: number, d: Decision): Combined {
+  if (d.combine === 'probability') {
+    const pRf = rawRf.map((p) => shiftPrior(p, d.prior, 0.5));
+    const pCnn = rawCnn.map((p) => shiftPrior(p, d.prior, 0.5));
+    return { pRf, pCnn, pShared: pRf.map((p, i) => weightRf * p + (1 - weightRf) * pCnn[i]) };
+  }
+  const zr = rawRf.map((p) => logit(p, d.clipRf));
+  const zc = rawCnn.map((p) => logit(p, d.clipCnn));
+  return {
+    pRf: zr.map((z) => sigmoid(z - d.threshold)),
+    pCnn: zc.map((z) => sigmoid(z - d.threshold)),
+    pShared: zr.map((z, i) => sigmoid(weightRf * z + (1 - weightRf) * zc[i] - d.threshold)),
+  };
+}
+
+/** Combined log-odds before the cut (what `valleyCut` reads). */
+export function combinedLogit(rawRf: readonly number[], rawCnn: readonly number[], weightRf: number, clipRf: number, clipCnn: number): number[] {
+  return rawRf.map((p, i) => weightRf * logit(p, clipRf) + (1 - weightRf) * logit(rawCnn[i], clipCnn));
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { combine, combinedLogit, gaussian, logit, mulberry32, sigmoid, valleyCut, valleyOrPriorCut } from '@cotrans/learn';
+
+const sample = (seed: number, parts: [n: number, mean: number, sd: number][]): number[] => {
+  const r = mulberry32(seed);
+  return parts.flatMap(([n, m, s]) => Array.from({ length: n }, () => m + s * gaussian(r)));
+};
+
+describe('valley cut', () => {
+  it('finds the density valley between the majority mode and a minority group', () => {
+    // 900 private at -6, 100 borderline shared at -1, 50 clear shared at +5
+    const z = sample(1, [[900, -6, 1], [100, -1, 0.6], [50, 5, 1]]);
+    const t = valleyCut(z)!;
+    expect(t).toBeGreaterThan(-3.8);
+    expect(t).toBeLessThan(-2.2);
+  });
+
+  it('returns null without a valley below the bound, or when the majority lies above it', () => {
+    expect(valleyCut(sample(2, [[1000, -6, 1.5]]))).toBeNull();
+    expect(valleyCut(sample(3, [[900, 2, 1], [100, -5, 1]]))).toBeNull();
+    expect(valleyCut([])).toBeNull();
+  });
+
+  it('falls back to the rank of the estimated share, never above the bound', () => {
+    const z = sample(4, [[1000, -6, 1.5]]);
+    const c = valleyOrPriorCut(z, 0.05);
+    expect(c.by).toBe('prior');
+    expect(z.filter((v) => v >= c.threshold).length).toBe(50);
+    // the rank's score is above 0 here: the bound wins
+    const high = sample(5, [[900, -6, 1], [100, 6, 1]]);
+    expect(valleyOrPriorCut(high.filter((v) => v > 0).concat(high), 0.01).by).not.toBe('prior');
+    const twoModes = sample(6, [[900, -6, 1], [100, -1, 0.5]]);
+    expect(valleyOrPriorCut(twoModes, 0.5).by).toBe('valley');
+  });
+});
+
+describe('combining the two views', () => {
+  it('logit rule: P(shared) >= 1/2 exactly where the weighted log-odds reach the cut', () => {
+    const rf = [0, 0.02, 0.3, 0.5, 0.97, 1];
+    const cnn = [1e-9, 0.01, 0.2, 0.6, 0.99, 0.999];
+    const d = { combine: 'logit' as const, rule: 'valley' as const, threshold: -2, clipRf: 0.005, clipCnn: 1e-5 };
+    const z = combinedLogit(rf, cnn, 0.5, 0.005, 1e-5);
+    const out = combine(rf, cnn, 0.5, d);
+    out.pShared.forEach((p, i) => {
+      expect(p >= 0.5).toBe(z[i] >= -2);
+      expect(p).toBeCloseTo(sigmoid(z[i] + 2), 12);
+    });
+    // clipping: a forest's 0 is log-odds of 0.005, not -Infinity
+    expect(z[0]).toBeCloseTo(0.5 * logit(0.005, 0) + 0.5 * logit(1e-5, 0), 9);
+    // each model's column is cut at the same threshold
+    expect(out.pRf[2]).toBeCloseTo(sigmoid(logit(0.3, 0.005) + 2), 12);
+  });
+
+  it('probability rule: posteriors moved to the prior, then averaged', () => {
+    const out = combine([0.5, 0.9], [0.5, 0.1], 0.5, { combine: 'probability', rule: 'stage1', prior: 0.2 });
+    expect(out.pRf[0]).toBeCloseTo(0.2, 12);
+    expect(out.pShared[1]).toBeCloseTo(0.5 * (0.18 / (0.18 + 0.08)) + 0.5 * (0.02 / (0.02 + 0.72)), 12);
+  });
+});
