@@ -9,6 +9,7 @@ import { trainCoTrans, type TrainOptions, type TrainOutput } from './pipeline.js
 import { RandomForestClassifier } from './rf/forest.js';
 import { ImageModel, type ImageModelOptions } from './cnn/images.js';
 import { featureRows, imageSets } from './model.js';
+import type { Decision } from './decision.js';
 import { shiftPrior } from './prior.js';
 import { DEFAULT_COTRAIN } from './cotrain.js';
 import { lineChartSvg, writeSvgPng } from './plots.js';
@@ -128,12 +129,18 @@ export async function runExperiment(
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 
+export function decisionText(d: Decision): string {
+  if (d.combine === 'probability') return `rule ${d.rule}, posteriors moved to a prior of ${pct(d.prior)}%`;
+  const by = d.by === 'valley' ? 'the density valley' : d.by === 'prior' ? "stage 1's share (no valley)" : 'the balanced boundary (no valley)';
+  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${d.rule === 'valley' ? ` (${by})` : ''}`;
+}
+
 export function experimentMarkdown(r: ExperimentResult): string {
   const lines = [
     `# CoTrans experiment`,
     '',
     `Target: ${r.vehicles} vehicles, ${pct(r.sharedShare)}% shared (truth used for evaluation and the upper bound only).`,
-    `Estimated target prior (stage 1, EM): ${pct(r.train.stage1.prior)}%. Seeds: ${r.train.stage1.seeds.length}. Co-training: ${r.train.cotrain.rounds.length} round(s), stop: ${r.train.cotrain.stopReason}, ensemble weight of M1: ${r.train.cotrain.weightRf.toFixed(2)}.`,
+    `Estimated target prior (stage 1, alignment ${r.train.stage1.alignment}): ${pct(r.train.stage1.prior)}%. Seeds: ${r.train.stage1.seeds.length}. Co-training: ${r.train.cotrain.rounds.length} round(s), stop: ${r.train.cotrain.stopReason}, ensemble weight of M1: ${r.train.cotrain.weightRf.toFixed(2)}. Final decision: ${decisionText(r.train.cotrain.decision)}.`,
     '',
     '| method | F1 (shared) | precision | recall | accuracy | ROC AUC | TP | FP | TN | FN | seconds |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

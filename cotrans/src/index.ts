@@ -26,7 +26,7 @@ export type { LabelRow, PredictionRow, LoadedFleet } from './io.js';
 export { shiftPrior, estimatePrior, mixturePrior } from './prior.js';
 export { valleyCut, valleyOrPriorCut, combine, combinedLogit, logit, sigmoid, DEFAULT_VALLEY } from './decision.js';
 export type { Decision, ValleyOptions, Combined } from './decision.js';
-export { runExperiment, experimentMarkdown, writeExperiment } from './experiment.js';
+export { runExperiment, experimentMarkdown, writeExperiment, decisionText } from './experiment.js';
 export type { ExperimentResult, ExperimentRow } from './experiment.js';
 export { lineChartSvg, writeSvgPng } from './plots.js';
 export type { Series } from './plots.js';
