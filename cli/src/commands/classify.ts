@@ -19,8 +19,10 @@ export const command: Command = {
   details: `Writes vehicle_id,label,p_shared,p_rf,p_cnn,flags for every vehicle of the input, flagged
 ones too (flags say why their features are weak, e.g. too_few_points). With --windows, the
 vehicles are those of a streaming state (cotrans consume --windows): the same features and images
-as a batch pass over the same points. p_shared is the ensemble
-of p_rf (M1) and p_cnn (M2) with the weight chosen at training; label = shared when p_shared >= 0.5.
+as a batch pass over the same points. p_shared combines M1's (RF) and M2's (CNN) log-odds with
+the weight chosen at training, less the cut training found (the density valley above the private
+mode of the target); p_rf and p_cnn are each model's own log-odds under that cut. label = shared
+when p_shared >= 0.5.
 Exit 1 when the model directory is missing or from an incompatible version.`,
   examples: [
     'cotrans classify --models /tmp/models --input /tmp/tgt/points.csv.gz --out predictions.csv',
