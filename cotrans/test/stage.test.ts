@@ -117,5 +117,14 @@ describe('co-training', () => {
     expect(res.weightRf).toBeLessThanOrEqual(0.8);
     const acc = res.pShared.filter((p, i) => p >= 0.5 === truth[i]).length / n;
     expect(acc).toBeGreaterThan(0.9);
+    expect(res.decision).toMatchObject({ combine: 'logit', rule: 'valley' });
+
+    // the drift guard: with a prior of 10%, no set ever holds more than 16 shared vehicles
+    const capped = await cotrain(
+      { X, images, seeds, prior: 0.1 },
+      { maxRounds: 4, perRound: 0.2, floor: 0.6, rf: { nEstimators: 30, nJobs: 1 }, image: { mode: 'day', cnn: { maxEpochs: 4, convs: [{ filters: 4, kernel: 3, pool: 2, poolType: 'max', padding: 'same' }], dense: 8, batchSize: 16, learningRate: 0.01 } } },
+    );
+    const sizes = capped.rounds.flatMap((l) => [l.rfSet.shared + l.addedToRf.shared, l.cnnSet.shared + l.addedToCnn.shared]);
+    expect(Math.max(...sizes)).toBe(16);
   });
 });
