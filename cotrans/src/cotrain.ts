@@ -45,7 +45,11 @@ export interface CotrainOptions {
    * own most confident pseudo-labels are not (README, Figures).
    */
   decision: 'valley' | 'balanced' | 'em' | 'mixture' | 'stage1';
-  /** Kernel bandwidth of the valley search, in log-odds (0.75). */
+  /**
+   * Kernel bandwidth of the valley search, in log-odds, for a target of 2,000 vehicles (0.75); scaled
+   * by (n / 2000)^(-1/5), the rate of Silverman's rule, so a small target gets a smoother density
+   * (400 vehicles: 1.04; at 0.75 the demo's valley fell inside the private tail).
+   */
   valleyBandwidth: number;
 
   /** Re-estimate the target prior each round by EM on the in-domain models (false: measured to collapse towards 0 when the seeds hold few shared vehicles). */
@@ -284,7 +288,8 @@ export async function cotrain(
   const clipRf = 0.5 / (o.rf.nEstimators ?? 100);
   const clipCnn = 1e-5;
   if (o.decision === 'valley') {
-    const cut = valleyOrPriorCut(combinedLogit(lastRawRf, lastRawCnn, weightRf, clipRf, clipCnn), prior, { bandwidth: o.valleyBandwidth });
+    const bandwidth = o.valleyBandwidth * Math.pow(n / 2000, -0.2);
+    const cut = valleyOrPriorCut(combinedLogit(lastRawRf, lastRawCnn, weightRf, clipRf, clipCnn), prior, { bandwidth });
     decision = { combine: 'logit', rule: 'valley', threshold: cut.threshold, by: cut.by, clipRf, clipCnn };
   } else if (o.decision === 'balanced') {
     decision = { combine: 'logit', rule: 'balanced', threshold: 0, clipRf, clipCnn };
