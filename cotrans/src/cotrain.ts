@@ -169,8 +169,9 @@ export async function cotrain(
   const nShared = [...L1.values()].filter(Boolean).length;
   if (nShared === 0 || nShared === L1.size) throw Object.assign(new Error('stage 1 produced seeds of a single class; co-training needs both'), { exitCode: 1 });
   // Both models train class-balanced (RF class weights, CNN loss weights): their posteriors assume a
-  // prior of 1/2. The exchanges pick on posteriors moved to stage 1's estimate of the target prior
-  // (re-estimated by EM each round with `reestimatePrior`); the final decision is `decision`'s.
+  // prior of 1/2. The exchanges pick on those (or, with `pickOnPrior`, on posteriors moved to stage
+  // 1's estimate of the target prior, which also sets the agreement labels and the shared cap; EM
+  // re-estimates it each round with `reestimatePrior`). The final decision is `decision`'s.
   let prior = Math.min(0.95, Math.max(0.02, data.prior));
   const adj = (p: number) => shiftPrior(p, prior, 0.5);
   const share = Math.min(1 - o.minClassShare, Math.max(o.minClassShare, prior));
