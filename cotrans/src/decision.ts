@@ -85,13 +85,39 @@ export function valleyOrPriorCut(z: readonly number[], prior: number, options: P
 }
 
 /**
+ * Otsu's threshold of `z`: the cut between two groups that maximises the between-group variance
+ * (equivalently, minimises the pooled within-group variance). Needs no density estimate, so no
+ * bandwidth; null for fewer than 2 distinct finite values.
+ */
+export function otsuCut(z: readonly number[]): number | null {
+  const s = z.filter(Number.isFinite).sort((a, b) => a - b);
+  const n = s.length;
+  if (n < 2 || s[0] === s[n - 1]) return null;
+  const pre = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) pre[i + 1] = pre[i] + s[i];
+  let best = -1;
+  let cut: number | null = null;
+  for (let k = 1; k < n; k++) {
+    if (s[k - 1] === s[k]) continue;
+    const w0 = k / n;
+    const d = pre[k] / k - (pre[n] - pre[k]) / (n - k);
+    const between = w0 * (1 - w0) * d * d;
+    if (between > best) {
+      best = between;
+      cut = (s[k - 1] + s[k]) / 2;
+    }
+  }
+  return cut;
+}
+
+/**
  * How the two models' class-balanced posteriors become the final P(shared).
  * 'logit': weighted mean of the clipped log-odds, less `threshold`, through the sigmoid, so that
  * P(shared) >= 1/2 exactly where the combined log-odds reach the cut. 'probability': each posterior
  * moved to `prior`, then their weighted mean.
  */
 export type Decision =
-  | { combine: 'logit'; rule: 'valley' | 'balanced'; threshold: number; by?: 'valley' | 'prior' | 'upper'; clipRf: number; clipCnn: number }
+  | { combine: 'logit'; rule: 'valley' | 'balanced' | 'otsu'; threshold: number; by?: 'valley' | 'prior' | 'upper'; clipRf: number; clipCnn: number }
   | { combine: 'probability'; rule: 'balanced' | 'em' | 'mixture' | 'stage1'; prior: number };
 
 export interface Combined {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Cnn, initTf, mulberry32 } from '@cotrans/learn';
+import { Cnn, ImageModel, initTf, mulberry32, topDaysScore, type VehicleImageSet } from '@cotrans/learn';
 import { makeConv2dValid, pool } from '../src/cnn/layers.js';
 
 const rand = mulberry32(11);
@@ -117,5 +117,55 @@ describe('Cnn training', () => {
     }
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('image model: a vehicle from its days', () => {
+  it('top-days score: the mean log-odds of the k best days (clipped), all days when fewer', () => {
+    const lo = (p: number) => Math.log(p / (1 - p));
+    const sig = (z: number) => 1 / (1 + Math.exp(-z));
+    expect(topDaysScore(Float32Array.from([0.1, 0.9, 0.99, 0.2]), 2)).toBeCloseTo(sig((lo(0.99) + lo(0.9)) / 2), 6);
+    expect(topDaysScore(Float32Array.from([0.3]), 2)).toBeCloseTo(0.3, 6);
+    // a 0 or 1 day is clipped at 1e-5, not infinite evidence
+    expect(topDaysScore(Float32Array.from([1, 0]), 2)).toBeCloseTo(0.5, 6);
+  });
+
+  it("'top' finds the vehicle with two taxi days among five private ones, which the mean of its days misses", async () => {
+    const size = 16;
+    let next = 0;
+    // one day image of class c: squares() makes pairs labelled 0, 1 (1: a taxi day, 0: a private day)
+    const dayOf = (c: number) => squares(2, size, 5000 + next++).images.slice(c * size * size, (c + 1) * size * size);
+    const vehicle = (id: string, classes: number[]): VehicleImageSet => ({ vehicleId: id, size, dayKeys: classes.map((_, d) => `2026-05-0${d + 1}`), days: classes.map(dayOf), aggregate: new Float32Array(size * size) });
+    const train: VehicleImageSet[] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      train.push(vehicle(`s${i}`, Array(7).fill(1)));
+      labels.push(1);
+      train.push(vehicle(`p${i}`, Array(7).fill(0)));
+      labels.push(0);
+    }
+    const m = new ImageModel({ mode: 'day', dayScore: 'top', topDays: 2, seed: 3, cnn: { inputSize: size, maxEpochs: 10, patience: 2, batchSize: 32, learningRate: 0.01 } });
+    await m.fit(train, labels);
+    const partTime = vehicle('part-time', [0, 1, 0, 0, 1, 0, 0]);
+    const private_ = vehicle('private', Array(7).fill(0));
+    const [pPart, pPriv] = await m.predict([partTime, private_]);
+    const days = await m.day!.predict(Float32Array.from(partTime.days.flatMap((d) => Array.from(d))));
+    const meanOfDays = days.reduce((a, b) => a + b, 0) / days.length;
+    expect(pPart).toBeCloseTo(topDaysScore(days, 2), 6);
+    expect(pPart).toBeGreaterThan(0.5);
+    expect(meanOfDays).toBeLessThan(0.5);
+    expect(pPriv).toBeLessThan(0.5);
+    // the option travels with the saved model
+    const dir = mkdtempSync(path.join(tmpdir(), 'cotrans-image-'));
+    try {
+      await m.save(dir);
+      const back = await ImageModel.load(dir);
+      expect(back.options.dayScore).toBe('top');
+      expect(Array.from(await back.predict([partTime]))[0]).toBeCloseTo(pPart, 6);
+      back.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    m.dispose();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combine, combinedLogit, gaussian, logit, mulberry32, sigmoid, valleyCut, valleyOrPriorCut } from '@cotrans/learn';
+import { combine, combinedLogit, gaussian, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyOrPriorCut } from '@cotrans/learn';
 
 const sample = (seed: number, parts: [n: number, mean: number, sd: number][]): number[] => {
   const r = mulberry32(seed);
@@ -31,6 +31,32 @@ describe('valley cut', () => {
     expect(valleyOrPriorCut(high.filter((v) => v > 0).concat(high), 0.01).by).not.toBe('prior');
     const twoModes = sample(6, [[900, -6, 1], [100, -1, 0.5]]);
     expect(valleyOrPriorCut(twoModes, 0.5).by).toBe('valley');
+  });
+});
+
+describe("Otsu's cut", () => {
+  const betweenVariance = (z: number[], c: number) => {
+    const a = z.filter((v) => v < c);
+    const b = z.filter((v) => v >= c);
+    const m = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+    return (a.length / z.length) * (b.length / z.length) * (m(a) - m(b)) ** 2;
+  };
+
+  it('separates a large private group from a small shared one, between the two', () => {
+    // the co-trained scores' shape: 1,800 private cars around -4, 160 shared piled near the clip, 40 in between
+    const z = sample(7, [[1800, -4, 1], [160, 10, 1], [40, 3, 2]]);
+    const c = otsuCut(z)!;
+    expect(c).toBeGreaterThan(-1);
+    expect(c).toBeLessThan(5);
+    // it is the cut of greatest between-group variance: no other cut on a grid does better
+    for (let t = -6; t <= 11; t += 0.25) expect(betweenVariance(z, t)).toBeLessThanOrEqual(betweenVariance(z, c) + 1e-9);
+  });
+
+  it('needs two distinct values', () => {
+    expect(otsuCut([])).toBeNull();
+    expect(otsuCut([2, 2, 2])).toBeNull();
+    expect(otsuCut([0, 1])).toBe(0.5);
+    expect(otsuCut([Number.NaN, 0, 1])).toBe(0.5);
   });
 });
 

@@ -1,5 +1,7 @@
-// M2, the image view: a day-level CNN (one 24x24 image per day; a vehicle's score is the mean over
-// its days) and/or a vehicle-level CNN (the days stacked as channels), averaged when both are on.
+// M2, the image view: a day-level CNN (one 24x24 image per day; a vehicle's score is the mean
+// log-odds of its best days by default, or the mean over its days) and/or a vehicle-level CNN (the days
+// stacked as channels), averaged when both are on. The default is the day-level model alone: a
+// vehicle is shared when some of its days are platform days, whatever it does on the others.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cnn, type CnnConfig, type EpochLog } from './net.js';
@@ -21,6 +23,14 @@ export interface ImageModelOptions {
   mode: ImageMode;
   /** Channels of the vehicle-level model: the most recent days, zero-padded (7). */
   dayChannels: number;
+  /**
+   * How the day-level model's day scores become the vehicle's: 'mean' over its days, or 'top': the
+   * mean log-odds of its `topDays` highest-scoring days. A part-time driver is a private car on most
+   * days and a taxi on a few; the mean dilutes those few days below most heavy private drivers.
+   */
+  dayScore: 'mean' | 'top';
+  /** Days averaged by `dayScore: 'top'` (2). */
+  topDays: number;
   /** Vehicles held out of training for early stopping and the ensemble weight. */
   valFraction: number;
   cnn: Partial<CnnConfig>;
@@ -28,7 +38,7 @@ export interface ImageModelOptions {
   backend?: BackendPreference;
 }
 
-export const DEFAULT_IMAGE_MODEL: ImageModelOptions = { mode: 'both', dayChannels: 7, valFraction: 0.2, cnn: {}, seed: 0 };
+export const DEFAULT_IMAGE_MODEL: ImageModelOptions = { mode: 'day', dayScore: 'top', topDays: 2, dayChannels: 7, valFraction: 0.2, cnn: {}, seed: 0 };
 
 function dayImages(v: VehicleImageSet): Float32Array[] {
   return v.days.length ? v.days : [v.aggregate];
@@ -44,6 +54,23 @@ function stackDays(v: VehicleImageSet, channels: number): Float32Array {
     for (let p = 0; p < px; p++) out[p * channels + c] = img[p];
   });
   return out;
+}
+
+const mean = (v: Float32Array | Float64Array): number => {
+  let s = 0;
+  for (const x of v) s += x;
+  return s / v.length;
+};
+
+/** sigmoid of the mean log-odds (clipped at 1e-5) of the `k` highest day scores. */
+export function topDaysScore(days: Float32Array | Float64Array, k: number): number {
+  const top = Array.from(days).sort((a, b) => b - a).slice(0, Math.max(1, k));
+  let z = 0;
+  for (const p of top) {
+    const q = Math.min(1 - 1e-5, Math.max(1e-5, p));
+    z += Math.log(q / (1 - q));
+  }
+  return 1 / (1 + Math.exp(-z / top.length));
 }
 
 function concat(parts: Float32Array[]): Float32Array {
@@ -139,10 +166,9 @@ export class ImageModel {
       const counts = vehicles.map((v) => dayImages(v).length);
       const p = await this.day.predict(concat(vehicles.flatMap(dayImages)));
       let o = 0;
+      const top = this.options.dayScore === 'top';
       counts.forEach((c, i) => {
-        let s = 0;
-        for (let k = 0; k < c; k++) s += p[o + k];
-        out[i] += s / c;
+        out[i] += top ? topDaysScore(p.subarray(o, o + c), this.options.topDays) : mean(p.subarray(o, o + c));
         o += c;
       });
       parts++;
