@@ -49,8 +49,11 @@ describe('train / classify / evaluate', () => {
     const m = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
     expect(m).toMatchObject({ format: 'cotrans-models', version: 2 });
     expect(m.stage1.alignment).toBe('anchored');
-    expect(m.decision).toMatchObject({ combine: 'logit', rule: 'valley' });
-    expect(m.decision.threshold).toBeLessThanOrEqual(0);
+    expect(m.decision).toMatchObject({ combine: 'logit', rule: 'otsu' });
+    expect(Number.isFinite(m.decision.threshold)).toBe(true);
+    expect(m.weightRf).toBe(0.25);
+    // M2 scores a vehicle by its best days (CLI defaults)
+    expect(JSON.parse(readFileSync(path.join(models, 'image', 'image-model.json'), 'utf8')).options).toMatchObject({ mode: 'day', dayScore: 'top', topDays: 2 });
     expect(m.columns.transferable).toHaveLength(12);
     expect(m.data.source).toMatch(/^[0-9a-f]{64}$/);
     expect(m.seeds.length).toBeGreaterThan(0);

@@ -23,7 +23,7 @@ export const command: Command = {
     vehicles: { type: 'string', arg: 'N', help: 'target fleet size (city B, 15 s, hidden truth)', default: '400' },
     days: { type: 'string', arg: 'N', help: 'days simulated', default: '7' },
     seed: { type: 'string', arg: 'S', help: 'seed of the simulation and training', default: '1' },
-    epochs: { type: 'string', arg: 'N', help: 'CNN maximum epochs', default: '10' },
+    epochs: { type: 'string', arg: 'N', help: 'CNN maximum epochs (early stopping on held-out vehicles)', default: '30' },
     offline: { type: 'boolean', help: 'skip Kafka: classify the target log file directly (offline replay)' },
     'kafka-port': { type: 'string', arg: 'PORT', help: 'client port of the demo broker', default: '19092' },
     port: { type: 'string', arg: 'PORT', help: 'dashboard port (0 picks a free one)', default: '8080' },
@@ -46,7 +46,7 @@ With --offline, step 3 is skipped and the target log file is classified directly
     const days = String(num(args, 'days', { def: 7, integer: true, min: 2, max: 28 }));
     const srcN = String(num(args, 'source-vehicles', { def: 300, integer: true, min: 20 }));
     const tgtN = String(num(args, 'vehicles', { def: 400, integer: true, min: 20 }));
-    const epochs = String(num(args, 'epochs', { def: 10, integer: true, min: 1 }));
+    const epochs = String(num(args, 'epochs', { def: 30, integer: true, min: 1 }));
     const kafkaPort = num(args, 'kafka-port', { def: 19092, integer: true, min: 1, max: 65534 })!;
     const t0 = performance.now();
     await mkdir(out, { recursive: true });

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from '../kit.js';
 import { UserError, bool, num, str } from '../kit.js';
 import { progress } from '../progress.js';
+import { LEARN_OPTIONS, learnOptions } from '../learn-options.js';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) + '%' : 'n/a');
 
@@ -19,8 +20,7 @@ export const command: Command = {
     target: { type: 'string', arg: 'PATH', help: 'experiment: target fleet GPS log' },
     tz: { type: 'string', arg: 'Area/City', help: 'experiment: time zone of both fleets (default: city.json next to each)' },
     folds: { type: 'string', arg: 'K', help: 'experiment: folds of the supervised upper bound', default: '5' },
-    epochs: { type: 'string', arg: 'N', help: 'experiment: CNN maximum epochs', default: '30' },
-    alignment: { type: 'string', arg: 'anchored|coral|standardise|none', help: 'experiment: stage-1 alignment', default: 'anchored' },
+    ...Object.fromEntries(Object.entries(LEARN_OPTIONS).map(([k, v]) => [k, { ...v, help: `experiment: ${v.help}` }])),
     seed: { type: 'string', arg: 'N', help: 'experiment: seed', default: '0' },
     real: { type: 'string', arg: 'PATH', help: 'experiment: real shared vehicles (e.g. a Cabspotting week) to place into the target pool; their recall is reported' },
     'real-tz': { type: 'string', arg: 'Area/City', help: 'experiment: time zone of --real (e.g. America/Los_Angeles)' },
@@ -43,8 +43,7 @@ DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence)
       const out = str(args, 'out', true);
       const labels = await learn.readLabels(str(args, 'source-labels', true));
       const truth = await learn.readLabels(str(args, 'truth', true));
-      const alignment = str(args, 'alignment') ?? 'anchored';
-      if (!['anchored', 'coral', 'standardise', 'none'].includes(alignment)) throw new UserError(`invalid --alignment '${alignment}' (expected anchored, coral, standardise or none)`);
+      const learnOpts = learnOptions(args);
       const tz = str(args, 'tz');
       const load = async (p: string, name: string) => {
         const bar = progress(`features ${name}`);
@@ -83,8 +82,7 @@ DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence)
         {
           seed: num(args, 'seed', { def: 0, integer: true, min: 0 }),
           folds: num(args, 'folds', { def: 5, integer: true, min: 2, max: 20 }),
-          stage1: { alignment: alignment as 'anchored' },
-          cotrain: { image: { cnn: { maxEpochs: num(args, 'epochs', { def: 30, integer: true, min: 1 })! } } },
+          ...learnOpts,
           onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'experiment', stage, ...d }) + '\n'),
           onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', round: r.round, agreement: r.agreement, kappa: r.kappa, seconds: r.seconds }) + '\n'),
         },

@@ -1,5 +1,6 @@
 import type { Command } from '../kit.js';
 import { UserError, num, str } from '../kit.js';
+import { LEARN_OPTIONS, learnOptions } from '../learn-options.js';
 import { progress } from '../progress.js';
 
 export const command: Command = {
@@ -14,12 +15,7 @@ export const command: Command = {
     tz: { type: 'string', arg: 'Area/City', help: 'time zone of both fleets; default: city.json next to each input' },
     'source-tz': { type: 'string', arg: 'Area/City', help: 'time zone of the source fleet (overrides --tz)' },
     format: { type: 'string', arg: 'FORMAT', help: 'auto | csv | jsonl | geolife | cabspotting | tdrive', default: 'auto' },
-    alignment: { type: 'string', arg: 'anchored|coral|standardise|none', help: 'stage-1 domain alignment (anchored: each city\'s private cars on one robust scale)', default: 'anchored' },
-    rounds: { type: 'string', arg: 'N', help: 'maximum co-training rounds', default: '8' },
-    'per-round': { type: 'string', arg: 'FRACTION', help: 'additions per model per round, as a share of the target', default: '0.05' },
-    floor: { type: 'string', arg: 'P', help: 'confidence an addition needs', default: '0.8' },
-    'image-mode': { type: 'string', arg: 'day|vehicle|both', help: 'CNN: per-day images, days as channels, or both averaged', default: 'both' },
-    epochs: { type: 'string', arg: 'N', help: 'CNN maximum epochs (early stopping on held-out vehicles)', default: '30' },
+    ...LEARN_OPTIONS,
     seed: { type: 'string', arg: 'N', help: 'seed of every random choice', default: '0' },
     'eval-truth': { type: 'string', arg: 'FILE', help: 'target labels for the round log only (pseudo-label accuracy); never used to train' },
   },
@@ -40,10 +36,7 @@ an empty target.`,
     const labelsPath = str(args, 'source-labels', true);
     const targetPath = str(args, 'target', true);
     const models = str(args, 'models', true);
-    const alignment = str(args, 'alignment') ?? 'anchored';
-    if (!['anchored', 'coral', 'standardise', 'none'].includes(alignment)) throw new UserError(`invalid --alignment '${alignment}' (expected anchored, coral, standardise or none)`);
-    const mode = str(args, 'image-mode') ?? 'both';
-    if (!['day', 'vehicle', 'both'].includes(mode)) throw new UserError(`invalid --image-mode '${mode}' (expected day, vehicle or both)`);
+    const learnOpts = learnOptions(args);
     const format = (str(args, 'format') ?? 'auto') as 'auto';
     const tz = str(args, 'tz');
     const sourceTz = await learn.resolveTz(source, str(args, 'source-tz') ?? tz, '--source-tz or --tz');
@@ -68,13 +61,7 @@ an empty target.`,
       {
         seed,
         truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
-        stage1: { alignment: alignment as 'anchored' },
-        cotrain: {
-          maxRounds: num(args, 'rounds', { def: 8, integer: true, min: 1 })!,
-          perRound: num(args, 'per-round', { def: 0.05, min: 0.001, max: 0.5 })!,
-          floor: num(args, 'floor', { def: 0.8, min: 0.5, max: 1 })!,
-          image: { mode: mode as 'both', cnn: { maxEpochs: num(args, 'epochs', { def: 30, integer: true, min: 1 })! } },
-        },
+        ...learnOpts,
         onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'train', stage, ...d }) + '\n'),
         onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', ...r }) + '\n'),
       },

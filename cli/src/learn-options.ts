@@ -1,0 +1,42 @@
+// The learning options `train` and `evaluate --experiment` share: one spec, one parser, so the
+// experiment measures exactly what `train` would build.
+import type { CotrainOptions, Stage1Options } from '@cotrans/learn';
+import { type OptionSpec, type ParsedArgs, UserError, num, str } from './kit.js';
+
+const oneOf = <const T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], def: T): T => {
+  const v = str(args, name) ?? def;
+  if (!(allowed as readonly string[]).includes(v)) throw new UserError(`invalid --${name} '${v}' (expected ${allowed.join(', ')})`);
+  return v as T;
+};
+
+export const LEARN_OPTIONS: Record<string, OptionSpec> = {
+  alignment: { type: 'string', arg: 'anchored|coral|standardise|none', help: "stage-1 domain alignment (anchored: each city's private cars on one robust scale)", default: 'anchored' },
+  rounds: { type: 'string', arg: 'N', help: 'maximum co-training rounds', default: '8' },
+  'per-round': { type: 'string', arg: 'FRACTION', help: 'additions per model per round, as a share of the target', default: '0.05' },
+  floor: { type: 'string', arg: 'P', help: 'confidence an addition needs', default: '0.8' },
+  'image-mode': { type: 'string', arg: 'day|vehicle|both', help: 'CNN: per-day images, days as channels, or both averaged', default: 'day' },
+  'day-score': { type: 'string', arg: 'top|mean', help: "CNN: a vehicle's score from its day scores: mean log-odds of its --top-days best days, or the mean of all", default: 'top' },
+  'top-days': { type: 'string', arg: 'K', help: 'CNN: days averaged by --day-score top', default: '2' },
+  epochs: { type: 'string', arg: 'N', help: 'CNN maximum epochs (early stopping on held-out vehicles)', default: '30' },
+  decision: { type: 'string', arg: 'otsu|valley|balanced', help: "final cut of the ensemble's log-odds: Otsu's threshold on the target, its first density valley, or 0", default: 'otsu' },
+  'weight-rf': { type: 'string', arg: 'W', help: 'ensemble weight of M1 (RF) against M2 (CNN), in [0, 1]', default: '0.25' },
+};
+
+export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions> } {
+  return {
+    stage1: { alignment: oneOf(args, 'alignment', ['anchored', 'coral', 'standardise', 'none'] as const, 'anchored') },
+    cotrain: {
+      maxRounds: num(args, 'rounds', { def: 8, integer: true, min: 1 })!,
+      perRound: num(args, 'per-round', { def: 0.05, min: 0.001, max: 0.5 })!,
+      floor: num(args, 'floor', { def: 0.8, min: 0.5, max: 1 })!,
+      decision: oneOf(args, 'decision', ['otsu', 'valley', 'balanced'] as const, 'otsu'),
+      weightRf: num(args, 'weight-rf', { def: 0.25, min: 0, max: 1 })!,
+      image: {
+        mode: oneOf(args, 'image-mode', ['day', 'vehicle', 'both'] as const, 'day'),
+        dayScore: oneOf(args, 'day-score', ['top', 'mean'] as const, 'top'),
+        topDays: num(args, 'top-days', { def: 2, integer: true, min: 1 })!,
+        cnn: { maxEpochs: num(args, 'epochs', { def: 30, integer: true, min: 1 })! },
+      },
+    },
+  };
+}
