@@ -46,6 +46,16 @@ describe('cotrans CLI conventions', () => {
     expect(b.err).toContain("'--bogus'");
   });
 
+  it('train and evaluate name a bad learning option and its allowed values, before reading any data', async () => {
+    const base = ['--source', 'nowhere.csv', '--source-labels', 'nowhere.csv', '--target', 'nowhere.csv'];
+    const a = await run(['train', ...base, '--models', 'nowhere', '--decision', 'median']);
+    expect(a.code).toBe(1);
+    expect(a.err).toContain("invalid --decision 'median' (expected otsu, valley, balanced)");
+    const b = await run(['evaluate', '--experiment', ...base, '--truth', 'nowhere.csv', '--out', 'nowhere', '--weight-rf', '1.5']);
+    expect(b.code).toBe(1);
+    expect(b.err).toContain("invalid --weight-rf '1.5': must be <= 1");
+  });
+
   it('runs as `npx cotrans` from the built bin', () => {
     const bin = fileURLToPath(new URL('../bin/cotrans.js', import.meta.url));
     const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });

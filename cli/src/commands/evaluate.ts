@@ -41,9 +41,9 @@ DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence)
       const source = str(args, 'source', true);
       const target = str(args, 'target', true);
       const out = str(args, 'out', true);
+      const learnOpts = learnOptions(args);
       const labels = await learn.readLabels(str(args, 'source-labels', true));
       const truth = await learn.readLabels(str(args, 'truth', true));
-      const learnOpts = learnOptions(args);
       const tz = str(args, 'tz');
       const load = async (p: string, name: string) => {
         const bar = progress(`features ${name}`);

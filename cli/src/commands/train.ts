@@ -21,7 +21,9 @@ export const command: Command = {
   },
   details: `Computes features and images of both fleets, trains the random forest on the source's 12
 transferable features (domains aligned, MMD reported), picks confident target seeds per class,
-then co-trains M1 (RF, full feature view) and M2 (CNN, images) on the target. Writes DIR with
+then co-trains M1 (RF, full feature view) and M2 (CNN on day images; a vehicle scores by its
+best days) on the target; the final label cuts the ensemble's log-odds at Otsu's threshold over
+the target (the cut is stored, and classify applies it). Writes DIR with
 manifest.json (version, columns, alignment, seeds, ensemble weight, round log, data hashes,
 metrics, timings), stage1-rf.json, m1-rf.json and image/ (CNN weights).
 Exit 1 on bad input: labels naming vehicles absent from the source, a single-class source,
@@ -29,6 +31,7 @@ an empty target.`,
   examples: [
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models',
     'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley --weight-rf 0.5',
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
