@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Cnn, ImageModel, initTf, mulberry32, topDaysScore, type VehicleImageSet } from '@cotrans/learn';
@@ -163,6 +163,15 @@ describe('image model: a vehicle from its days', () => {
       expect(back.options.dayScore).toBe('top');
       expect(Array.from(await back.predict([partTime]))[0]).toBeCloseTo(pPart, 6);
       back.dispose();
+      // a model saved before the option existed keeps the mean over days it was trained with
+      const metaFile = path.join(dir, 'image-model.json');
+      const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+      delete meta.options.dayScore;
+      writeFileSync(metaFile, JSON.stringify(meta));
+      const old = await ImageModel.load(dir);
+      expect(old.options.dayScore).toBe('mean');
+      expect(Array.from(await old.predict([partTime]))[0]).toBeCloseTo(meanOfDays, 6);
+      old.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -193,7 +193,8 @@ export class ImageModel {
     const file = path.join(dir, 'image-model.json');
     const meta = JSON.parse(await readFile(file, 'utf8'));
     if (meta.format !== 'cotrans-image-model' || meta.version !== 1) throw Object.assign(new Error(`${file}: not a version-1 cotrans image model`), { exitCode: 1 });
-    const m = new ImageModel({ ...meta.options, backend });
+    // written before `dayScore` existed: those models scored vehicles by the mean over their days
+    const m = new ImageModel({ dayScore: 'mean', ...meta.options, backend });
     m.size = meta.size;
     if (m.options.mode !== 'vehicle') m.day = await Cnn.load(dir, 'cnn-day', backend);
     if (m.options.mode !== 'day') m.vehicle = await Cnn.load(dir, 'cnn-vehicle', backend);
