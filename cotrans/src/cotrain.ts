@@ -40,7 +40,7 @@ export interface CotrainOptions {
    * Decision rule of the final labels, on the weighted mean of the two models' clipped log-odds.
    * 'otsu' (default): Otsu's threshold of that score over the target (the cut of greatest
    * between-group variance; decision.ts). With M2 scoring vehicles by their best days, the target's
-   * scores are bimodal (private cars low, shared ones piled near the clip) and a sparse middle;
+   * scores are bimodal: private cars low, shared ones piled near the clip, few in between.
    * 'valley': the first density valley above the private mode, never above log-odds 0, else the
    * rank of stage 1's estimated share (the default before M2 scored best days, README);
    * 'balanced': the same combination cut at 0.

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Cnn, type CnnConfig, type EpochLog } from './net.js';
 import type { BackendPreference } from './backend.js';
 import { mulberry32, shuffle } from '../rng.js';
+import { logit, sigmoid } from '../decision.js';
 
 /** Structurally @cotrans/features' VehicleImages. */
 export interface VehicleImageSet {
@@ -66,11 +67,8 @@ const mean = (v: Float32Array | Float64Array): number => {
 export function topDaysScore(days: Float32Array | Float64Array, k: number): number {
   const top = Array.from(days).sort((a, b) => b - a).slice(0, Math.max(1, k));
   let z = 0;
-  for (const p of top) {
-    const q = Math.min(1 - 1e-5, Math.max(1e-5, p));
-    z += Math.log(q / (1 - q));
-  }
-  return 1 / (1 + Math.exp(-z / top.length));
+  for (const p of top) z += logit(p, 1e-5);
+  return sigmoid(z / top.length);
 }
 
 function concat(parts: Float32Array[]): Float32Array {
