@@ -18,18 +18,25 @@ export const LEARN_OPTIONS: Record<string, OptionSpec> = {
   'day-score': { type: 'string', arg: 'top|mean', help: "CNN: a vehicle's score from its day scores: mean log-odds of its --top-days best days, or the mean of all", default: 'top' },
   'top-days': { type: 'string', arg: 'K', help: 'CNN: days averaged by --day-score top', default: '2' },
   epochs: { type: 'string', arg: 'N', help: 'CNN maximum epochs (early stopping on held-out vehicles)', default: '30' },
-  decision: { type: 'string', arg: 'otsu|valley|balanced', help: "final cut of the ensemble's log-odds: Otsu's threshold on the target, its first density valley, or 0", default: 'otsu' },
+  decision: {
+    type: 'string',
+    arg: 'otsu|valley-emphasis|valley|balanced',
+    help: "final cut of the ensemble's log-odds over the target: Otsu's threshold, Otsu's weighed towards sparse scores, the first density valley, or 0",
+    default: 'otsu',
+  },
   'weight-rf': { type: 'string', arg: 'W', help: 'ensemble weight of M1 (RF) against M2 (CNN), in [0, 1]', default: '0.25' },
+  'm1-source': { type: 'string', arg: 'on|off', help: 'M1 (RF) also trains on the labelled source vehicles, each city on its own anchored scale', default: 'on' },
 };
 
-export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions> } {
+export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean } {
   return {
+    m1Source: oneOf(args, 'm1-source', ['on', 'off'] as const, 'on') === 'on',
     stage1: { alignment: oneOf(args, 'alignment', ['anchored', 'coral', 'standardise', 'none'] as const, 'anchored') },
     cotrain: {
       maxRounds: num(args, 'rounds', { def: 8, integer: true, min: 1 })!,
       perRound: num(args, 'per-round', { def: 0.05, min: 0.001, max: 0.5 })!,
       floor: num(args, 'floor', { def: 0.8, min: 0.5, max: 1 })!,
-      decision: oneOf(args, 'decision', ['otsu', 'valley', 'balanced'] as const, 'otsu'),
+      decision: oneOf(args, 'decision', ['otsu', 'valley-emphasis', 'valley', 'balanced'] as const, 'otsu'),
       weightRf: num(args, 'weight-rf', { def: 0.25, min: 0, max: 1 })!,
       image: {
         mode: oneOf(args, 'image-mode', ['day', 'vehicle', 'both'] as const, 'day'),

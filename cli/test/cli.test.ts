@@ -50,10 +50,13 @@ describe('cotrans CLI conventions', () => {
     const base = ['--source', 'nowhere.csv', '--source-labels', 'nowhere.csv', '--target', 'nowhere.csv'];
     const a = await run(['train', ...base, '--models', 'nowhere', '--decision', 'median']);
     expect(a.code).toBe(1);
-    expect(a.err).toContain("invalid --decision 'median' (expected otsu, valley, balanced)");
+    expect(a.err).toContain("invalid --decision 'median' (expected otsu, valley-emphasis, valley, balanced)");
     const b = await run(['evaluate', '--experiment', ...base, '--truth', 'nowhere.csv', '--out', 'nowhere', '--weight-rf', '1.5']);
     expect(b.code).toBe(1);
     expect(b.err).toContain("invalid --weight-rf '1.5': must be <= 1");
+    const c = await run(['train', ...base, '--models', 'nowhere', '--m1-source', 'yes']);
+    expect(c.code).toBe(1);
+    expect(c.err).toContain("invalid --m1-source 'yes' (expected on, off)");
   });
 
   it('runs as `npx cotrans` from the built bin', () => {

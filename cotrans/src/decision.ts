@@ -90,21 +90,38 @@ export function valleyOrPriorCut(z: readonly number[], prior: number, options: P
  * bandwidth; null for fewer than 2 distinct finite values.
  */
 export function otsuCut(z: readonly number[]): number | null {
+  // a window of 0 holds no value (every candidate cut lies between two distinct values): no weight
+  return valleyEmphasisCut(z, 0);
+}
+
+/**
+ * Neighbourhood valley-emphasis Otsu (Ng 2006; Fan & Lei 2012): the cut maximising
+ * (1 - p(t)) x the between-group variance, where p(t) is the share of the values within `window` of
+ * the cut t. Otsu alone assumes two groups of some size: with few shared vehicles the between-group
+ * variance is flat over the private tail and its maximum drifts into it; the weight moves the cut to
+ * where the scores are sparse. Null for fewer than 2 distinct finite values.
+ */
+export function valleyEmphasisCut(z: readonly number[], window: number): number | null {
   const s = z.filter(Number.isFinite).sort((a, b) => a - b);
   const n = s.length;
   if (n < 2 || s[0] === s[n - 1]) return null;
   const pre = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) pre[i + 1] = pre[i] + s[i];
-  let best = -1;
+  let best = -Infinity;
   let cut: number | null = null;
+  let lo = 0;
+  let hi = 0;
   for (let k = 1; k < n; k++) {
     if (s[k - 1] === s[k]) continue;
+    const t = (s[k - 1] + s[k]) / 2;
+    while (s[lo] < t - window) lo++;
+    while (hi < n && s[hi] <= t + window) hi++;
     const w0 = k / n;
     const d = pre[k] / k - (pre[n] - pre[k]) / (n - k);
-    const between = w0 * (1 - w0) * d * d;
-    if (between > best) {
-      best = between;
-      cut = (s[k - 1] + s[k]) / 2;
+    const score = (1 - (hi - lo) / n) * w0 * (1 - w0) * d * d;
+    if (score > best) {
+      best = score;
+      cut = t;
     }
   }
   return cut;
@@ -117,7 +134,7 @@ export function otsuCut(z: readonly number[]): number | null {
  * moved to `prior`, then their weighted mean.
  */
 export type Decision =
-  | { combine: 'logit'; rule: 'valley' | 'balanced' | 'otsu'; threshold: number; by?: 'valley' | 'prior' | 'upper'; clipRf: number; clipCnn: number }
+  | { combine: 'logit'; rule: 'valley' | 'balanced' | 'otsu' | 'valley-emphasis'; threshold: number; by?: 'valley' | 'prior' | 'upper'; clipRf: number; clipCnn: number }
   | { combine: 'probability'; rule: 'balanced' | 'em' | 'mixture' | 'stage1'; prior: number };
 
 export interface Combined {

@@ -13,6 +13,7 @@ import { ImageModel, type VehicleImageSet } from './cnn/images.js';
 import type { BackendPreference } from './cnn/backend.js';
 import { userError, type PredictionRow } from './io.js';
 import type { Stage1Result } from './stage1.js';
+import { standardise, type Standardisation } from './align.js';
 import type { RoundLog } from './cotrain.js';
 import { combine, type Decision } from './decision.js';
 
@@ -28,6 +29,12 @@ export interface Manifest {
   features: { tz: string; imageSize: number };
   stage1: { alignment: Stage1Result['alignment']; source: Stage1Result['source']; target: Stage1Result['target']; coral: number[][] | null; prior: number; mmd: Stage1Result['mmd'] };
   seeds: { vehicleId: string; label: 'shared' | 'private'; confidence: number }[];
+  /**
+   * The scale M1 reads the full feature view on (the training target's robust statistics; M1 also
+   * trained on source vehicles on their own scale). Null or absent: raw features (M1 trained on the
+   * target alone, and every directory written before this field).
+   */
+  m1Scale?: Standardisation | null;
   weightRf: number;
   /** Target prior the co-training rounds used (stage 1's estimate). */
   prior: number;
@@ -66,7 +73,9 @@ export class CoTransModel {
   /** Labels every vehicle (flagged ones too; their flags travel with the row). */
   async classify(features: VehicleFeatures[], images: Map<string, VehicleImages>): Promise<PredictionRow[]> {
     if (!features.length) return [];
-    const X = featureRows(features, this.manifest.columns.full);
+    const raw = featureRows(features, this.manifest.columns.full);
+    // the training target's scale, fixed: a vehicle's label does not depend on the batch it comes in
+    const X = this.manifest.m1Scale ? standardise(raw, this.manifest.m1Scale) : raw;
     const rawRf = this.m1.probaOf(X, 'shared');
     const rawCnn = Array.from(await this.m2.predict(imageSets(features, images, this.manifest.features.imageSize)));
     const { pRf, pCnn, pShared } = combine(rawRf, rawCnn, this.manifest.weightRf, this.manifest.decision);

@@ -5,10 +5,19 @@ import { runStage1, type Stage1Options, type Stage1Result } from './stage1.js';
 import { cotrain, type CotrainOptions, type CotrainResult, type RoundLog } from './cotrain.js';
 import { CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
 import { userError, type LabelRow } from './io.js';
+import { fitRobustStandardisation, standardise, type Standardisation } from './align.js';
 
 export interface TrainOptions {
   stage1?: Partial<Stage1Options>;
   cotrain?: Partial<CotrainOptions>;
+  /**
+   * M1 also trains on the labelled source vehicles (true by default): the full feature view of each
+   * city on the anchored scale (source: robust statistics of its private vehicles; target: of all its
+   * vehicles, mostly private). The target's own pseudo-labels hold only the clearest vehicles of each
+   * class; the source's labels add heavy private drivers and car-sharing vehicles, which the pseudo-
+   * labelled forest put on the wrong side (README, Figures).
+   */
+  m1Source?: boolean;
   seed?: number;
   /** Evaluation only: target truth, used to log pseudo-label accuracy and never to train. */
   truth?: Map<string, boolean>;
@@ -82,8 +91,17 @@ export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): 
   opts.onStage?.('stage2', { seeds: s1.seeds.length });
   const full = [...FEATURE_COLUMNS];
   const truth = opts.truth ? target.map((f) => opts.truth!.get(f.vehicleId) ?? false) : undefined;
+  let X = featureRows(target, full);
+  let m1Scale: Standardisation | null = null;
+  let m1Extra: { X: number[][]; shared: boolean[] } | undefined;
+  if (opts.m1Source ?? true) {
+    const Xs = featureRows(src.rows, full);
+    m1Scale = fitRobustStandardisation(X);
+    X = standardise(X, m1Scale);
+    m1Extra = { X: standardise(Xs, fitRobustStandardisation(Xs.filter((_, i) => !src.shared[i]))), shared: src.shared };
+  }
   const ct = await cotrain(
-    { X: featureRows(target, full), images: imageSets(target, input.target.images, imageSize), seeds: s1.seeds, prior: s1.prior, truth },
+    { X, m1Extra, images: imageSets(target, input.target.images, imageSize), seeds: s1.seeds, prior: s1.prior, truth },
     { ...opts.cotrain, rf: { seed, ...opts.cotrain?.rf }, image: { seed, ...opts.cotrain?.image } },
     opts.onRound,
   );
@@ -96,12 +114,13 @@ export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): 
     features: { tz: input.tz, imageSize },
     stage1: { alignment: s1.alignment, source: s1.source, target: s1.target, coral: s1.coral, prior: s1.prior, mmd: s1.mmd },
     seeds: s1.seeds.map((s) => ({ vehicleId: target[s.index].vehicleId, label: s.shared ? 'shared' : 'private', confidence: s.confidence })),
+    m1Scale,
     weightRf: ct.weightRf,
     prior: ct.prior,
     decision: ct.decision,
     stopReason: ct.stopReason,
     rounds: ct.rounds,
-    config: { seed, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
+    config: { seed, m1Source: opts.m1Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
     data: input.hashes ?? { source: '', sourceLabels: '', target: '' },
     metrics: {
       sourceVehicles: src.rows.length,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combine, combinedLogit, gaussian, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyOrPriorCut } from '@cotrans/learn';
+import { combine, combinedLogit, gaussian, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyEmphasisCut, valleyOrPriorCut } from '@cotrans/learn';
 
 const sample = (seed: number, parts: [n: number, mean: number, sd: number][]): number[] => {
   const r = mulberry32(seed);
@@ -81,5 +81,30 @@ describe('combining the two views', () => {
     const out = combine([0.5, 0.9], [0.5, 0.1], 0.5, { combine: 'probability', rule: 'stage1', prior: 0.2 });
     expect(out.pRf[0]).toBeCloseTo(0.2, 12);
     expect(out.pShared[1]).toBeCloseTo(0.5 * (0.18 / (0.18 + 0.08)) + 0.5 * (0.02 / (0.02 + 0.72)), 12);
+  });
+});
+
+describe('valley-emphasis cut', () => {
+  it('agrees with Otsu where the groups are clear, and leaves the private tail where the shared group is small', () => {
+    const clear = sample(7, [[1800, -4, 1], [160, 10, 1], [40, 3, 2]]);
+    const c = valleyEmphasisCut(clear, 0.5)!;
+    expect(c).toBeGreaterThan(-1);
+    expect(c).toBeLessThan(5);
+    // the shape of the 4%-shared target's scores: a long private tail (heavy drivers) reaching into
+    // 80 shared vehicles spread from 2 to the clip
+    const priv = sample(18, [[1850, -3.5, 1.5], [70, 1.5, 1.5]]);
+    const shared = sample(19, [[50, 5, 1.5], [30, 9.2, 0.2]]);
+    const z = [...priv, ...shared];
+    const errors = (t: number) => priv.filter((v) => v >= t).length + shared.filter((v) => v < t).length;
+    const otsu = otsuCut(z)!;
+    const ve = valleyEmphasisCut(z, 0.5)!;
+    expect(ve).toBeGreaterThan(otsu);
+    expect(errors(ve)).toBeLessThan(errors(otsu));
+  });
+
+  it('needs two distinct values', () => {
+    expect(valleyEmphasisCut([], 0.5)).toBeNull();
+    expect(valleyEmphasisCut([1, 1], 0.5)).toBeNull();
+    expect(valleyEmphasisCut([0, 1], 0.5)).toBe(0.5);
   });
 });

@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../../cli/src/kit.js';
 import { command as train } from '../../cli/src/commands/train.js';
 import { command as classify } from '../../cli/src/commands/classify.js';
 import { command as evaluate } from '../../cli/src/commands/evaluate.js';
-import { CoTransModel, readPredictions } from '@cotrans/learn';
+import { CoTransModel, loadFleet, readLabels, readPredictions, trainCoTrans } from '@cotrans/learn';
 
 // Tiny fleets written as files, run through the real commands (features, stage 1, co-training,
 // model directory, classify, evaluate). Small nets and few epochs keep it to seconds.
@@ -50,6 +50,9 @@ describe('train / classify / evaluate', () => {
     expect(m).toMatchObject({ format: 'cotrans-models', version: 2 });
     expect(m.stage1.alignment).toBe('anchored');
     expect(m.decision).toMatchObject({ combine: 'logit', rule: 'otsu' });
+    // M1 trained on the source as well, so it reads the target on the stored scale
+    expect(m.config.m1Source).toBe(true);
+    expect(m.m1Scale.mean).toHaveLength(m.columns.full.length);
     expect(Number.isFinite(m.decision.threshold)).toBe(true);
     expect(m.weightRf).toBe(0.25);
     // M2 scores a vehicle by its best days (CLI defaults)
@@ -86,6 +89,23 @@ describe('train / classify / evaluate', () => {
     writeFileSync(mf, JSON.stringify({ ...m, version: 99 }));
     await expect(CoTransModel.load(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/version 99 is incompatible/) });
     await expect(run(classify, ['--models', p('nowhere'), '--input', p('tgt', 'points.csv.gz'), '--out', pred])).rejects.toMatchObject({ exitCode: 1 });
+  }, 120_000);
+
+  it('classifies the training target exactly as training scored it (M1 on the stored scale)', async () => {
+    const src = await loadFleet(p('src', 'points.csv.gz'), { tz: 'America/Los_Angeles' });
+    const tgt = await loadFleet(p('tgt', 'points.csv.gz'), { tz: 'Europe/Berlin' });
+    const small = { cotrain: { maxRounds: 2, image: { cnn: { maxEpochs: 3 } } } };
+    const out = await trainCoTrans({ source: src, sourceLabels: await readLabels(p('src', 'labels.csv')), target: tgt, tz: 'Europe/Berlin' }, small);
+    await out.model.save(p('m-scale'));
+    const rows = await (await CoTransModel.load(p('m-scale'))).classify(tgt.features, tgt.images);
+    const byId = new Map(rows.map((r) => [r.vehicleId, r]));
+    out.targetIds.forEach((id, i) => {
+      expect(byId.get(id)!.pShared).toBeCloseTo(out.cotrain.pShared[i], 9);
+      expect(byId.get(id)!.pRf).toBeCloseTo(out.cotrain.pRf[i], 9);
+    });
+    // without the source in M1 there is no scale, and the forest reads raw features
+    const plain = await trainCoTrans({ source: src, sourceLabels: await readLabels(p('src', 'labels.csv')), target: tgt, tz: 'Europe/Berlin' }, { ...small, m1Source: false });
+    expect(plain.model.manifest.m1Scale).toBeNull();
   }, 120_000);
 
   it('runs the experiment table in one go: four rows, JSON, ROC and confidence PNGs', async () => {

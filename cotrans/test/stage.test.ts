@@ -126,4 +126,32 @@ describe('co-training', () => {
     const sizes = capped.rounds.flatMap((l) => [l.rfSet.shared + l.addedToRf.shared, l.cnnSet.shared + l.addedToCnn.shared]);
     expect(Math.max(...sizes)).toBe(12);
   });
+
+  it('lets M1 learn from labelled extra rows (the source) what its seeds lack', async () => {
+    // two kinds of shared vehicles: kind A (feature 0 high) among the seeds, kind B (feature 1 high) not;
+    // the extra rows label both kinds. One round: M1 is fitted on its seeds (+ extra rows) only.
+    const r = mulberry32(21);
+    const n = 120;
+    const kind = (i: number) => (i % 6 === 0 ? 'A' : i % 6 === 1 ? 'B' : 'private');
+    const row = (k: string) => [gaussian(r) + (k === 'A' ? 4 : 0), gaussian(r) + (k === 'B' ? 4 : 0), gaussian(r)];
+    const X = Array.from({ length: n }, (_, i) => row(kind(i)));
+    const img = new Float32Array(64);
+    const images: VehicleImageSet[] = X.map((_, i) => ({ vehicleId: `V${i}`, size: 8, dayKeys: ['2026-05-04'], days: [img], aggregate: img }));
+    const seeds = Array.from({ length: n }, (_, i) => i)
+      .filter((i) => kind(i) !== 'B')
+      .slice(0, 60)
+      .map((index) => ({ index, shared: kind(index) === 'A', confidence: 0.9 }));
+    const extraKinds = Array.from({ length: 90 }, (_, i) => (i % 3 === 0 ? 'A' : i % 3 === 1 ? 'B' : 'private'));
+    const m1Extra = { X: extraKinds.map(row), shared: extraKinds.map((k) => k !== 'private') };
+    const opts = { maxRounds: 1, rf: { nEstimators: 40, nJobs: 1 }, image: { mode: 'day' as const, cnn: { maxEpochs: 1, convs: [{ filters: 2, kernel: 3, pool: 2, poolType: 'max' as const, padding: 'same' as const }], dense: 4 } } };
+    const kindB = X.map((_, i) => i).filter((i) => kind(i) === 'B');
+    const meanB = (p: number[]) => kindB.reduce((a, i) => a + p[i], 0) / kindB.length;
+    const alone = await cotrain({ X, images, seeds, prior: 0.3 }, opts);
+    const withExtra = await cotrain({ X, images, seeds, prior: 0.3, m1Extra }, opts);
+    expect(meanB(alone.rawRf)).toBeLessThan(0.3);
+    expect(meanB(withExtra.rawRf)).toBeGreaterThan(0.7);
+    // the set is still only the seeds: the extra rows are not target vehicles
+    expect(withExtra.rounds[0].rfSet).toEqual(alone.rounds[0].rfSet);
+    await expect(cotrain({ X, images, seeds, prior: 0.3, m1Extra: { X: m1Extra.X, shared: [true] } }, opts)).rejects.toThrow(/m1Extra has 90 rows but 1 labels/);
+  });
 });

@@ -21,17 +21,18 @@ export const command: Command = {
   },
   details: `Computes features and images of both fleets, trains the random forest on the source's 12
 transferable features (domains aligned, MMD reported), picks confident target seeds per class,
-then co-trains M1 (RF, full feature view) and M2 (CNN on day images; a vehicle scores by its
-best days) on the target; the final label cuts the ensemble's log-odds at Otsu's threshold over
-the target (the cut is stored, and classify applies it). Writes DIR with
-manifest.json (version, columns, alignment, seeds, ensemble weight, round log, data hashes,
-metrics, timings), stage1-rf.json, m1-rf.json and image/ (CNN weights).
+then co-trains M1 (RF on the full feature view; it also learns from the labelled source
+vehicles, each city on its own anchored scale, unless --m1-source off) and M2 (CNN on day images;
+a vehicle scores by its best days) on the target; the final label cuts the ensemble's log-odds at
+Otsu's threshold over the target (the cut is stored, and classify applies it). Writes DIR with
+manifest.json (version, columns, alignment, M1's feature scale, seeds, ensemble weight, round
+log, data hashes, metrics, timings), stage1-rf.json, m1-rf.json and image/ (CNN weights).
 Exit 1 on bad input: labels naming vehicles absent from the source, a single-class source,
 an empty target.`,
   examples: [
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models',
     'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
-    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley --weight-rf 0.5',
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley-emphasis --weight-rf 0.5 --m1-source off',
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
