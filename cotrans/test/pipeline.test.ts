@@ -46,6 +46,7 @@ describe('train / classify / evaluate', () => {
     const models = p('models');
     const log = await run(train, trainArgs(models));
     expect(log).toMatch(/stage 2: \d round/);
+    expect(log).toMatch(/M1 also trained on the \d+ source vehicles/);
     const m = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
     expect(m).toMatchObject({ format: 'cotrans-models', version: 2 });
     expect(m.stage1.alignment).toBe('anchored');

@@ -78,7 +78,7 @@ an empty target.`,
       `source: ${out.sourceUsed} labeled vehicles used (${out.sourceSkipped.flagged} flagged, ${out.sourceSkipped.unlabeled} unlabeled skipped)`,
       `target: ${out.targetIds.length} vehicles (${tgt.features.length - out.targetIds.length} flagged, classified but not trained on)`,
       `stage 1: alignment ${m.stage1.alignment}, MMD all ${m.stage1.mmd[0].before.toFixed(4)} -> ${m.stage1.mmd[0].after.toFixed(4)}, estimated shared share ${(100 * m.stage1.prior).toFixed(1)}%, ${m.seeds.length} seeds`,
-      `stage 2: ${m.rounds.length} round(s), stop: ${m.stopReason}, M1 weight ${m.weightRf.toFixed(2)}, final decision: ${learn.decisionText(m.decision)}, predicted shared ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
+      `stage 2: ${m.rounds.length} round(s), stop: ${m.stopReason}, M1 weight ${m.weightRf.toFixed(2)}${m.m1Scale ? ` (M1 also trained on the ${out.sourceUsed} source vehicles)` : ''}, final decision: ${learn.decisionText(m.decision)}, predicted shared ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
       `time: features ${tFeatures.toFixed(1)} s, stage 1 ${m.timings.stage1_s.toFixed(1)} s, stage 2 ${m.timings.stage2_s.toFixed(1)} s, total ${m.timings.total_s.toFixed(1)} s`,
       `wrote ${models}`,
     ];
