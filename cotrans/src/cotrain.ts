@@ -143,6 +143,8 @@ export interface CotrainResult {
   brier: { rf: number; cnn: number };
   rounds: RoundLog[];
   stopReason: 'nothing-qualifies' | 'agreement' | 'max-rounds';
+  /** The final training sets, target row -> shared?, of M1 and M2 (with the last round's additions). */
+  sets: { rf: Map<number, boolean>; cnn: Map<number, boolean> };
 }
 
 const count = (m: Map<number, boolean>): ClassCount => {
@@ -335,5 +337,5 @@ export async function cotrain(
     decision = { combine: 'probability', rule: o.decision, prior };
   }
   const { pRf, pCnn, pShared } = combine(lastRawRf, lastRawCnn, weightRf, decision);
-  return { m1, m2, weightRf, prior, decision, pRf, pCnn, pShared, rawRf: lastRawRf, rawCnn: lastRawCnn, brier: { rf: rfBrier, cnn: cnnBrier }, rounds, stopReason };
+  return { m1, m2, weightRf, prior, decision, pRf, pCnn, pShared, rawRf: lastRawRf, rawCnn: lastRawCnn, brier: { rf: rfBrier, cnn: cnnBrier }, rounds, stopReason, sets: { rf: L1, cnn: L2 } };
 }

@@ -117,6 +117,10 @@ describe('co-training', () => {
     const acc = res.pShared.filter((p, i) => p >= 0.5 === truth[i]).length / n;
     expect(acc).toBeGreaterThan(0.9);
     expect(res.decision).toMatchObject({ combine: 'logit', rule: 'otsu' });
+    // the final sets: the last round's sets plus its additions
+    const last = res.rounds[res.rounds.length - 1];
+    expect(res.sets.rf.size).toBe(last.rfSet.shared + last.rfSet.private + last.addedToRf.shared + last.addedToRf.private);
+    expect([...res.sets.cnn.values()].filter(Boolean).length).toBe(last.cnnSet.shared + last.addedToCnn.shared);
 
     // the drift guard: with a prior of 10%, no set ever holds more than 3/4 x 16 = 12 shared vehicles
     const capped = await cotrain(
