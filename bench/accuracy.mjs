@@ -8,7 +8,8 @@
 // (e.g. `-- --weight-rf 0 --decision valley`), so a variant is measured on the same pairs.
 // About 4 minutes per pair on 2 cores; --quick runs the first three pairs only.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -83,9 +84,19 @@ function run(args, log) {
   });
 }
 
+// Cached fleets live under a hash of the simulator's built code: a fleet written by another build of
+// the simulator (same seed, different bytes) is never reused.
+async function simulatorHash() {
+  const dist = join(root, 'fixtures/dist');
+  const h = createHash('sha256');
+  for (const f of (await readdir(dist)).filter((f) => f.endsWith('.js')).sort()) h.update(f).update(await readFile(join(dist, f)));
+  return h.digest('hex').slice(0, 12);
+}
+const fleets = join(opt.data, `fleets-${await simulatorHash()}`);
+
 async function fleet(kind, seed, extra = [], vehicles) {
   const name = `${kind}${seed}${extra.length ? '-' + extra.join('').replace(/[^a-z0-9.]+/gi, '_') : ''}`;
-  const dir = join(opt.data, name);
+  const dir = join(fleets, name);
   if (!existsSync(join(dir, 'labels.csv'))) {
     await run(['simulate', '--preset', kind, '--vehicles', String(vehicles), '--seed', String(seed), ...extra, '--out', dir]);
   }
@@ -95,7 +106,7 @@ async function fleet(kind, seed, extra = [], vehicles) {
 await mkdir(out, { recursive: true });
 const t0 = performance.now();
 const results = [];
-console.log(`${pairs.length} pair(s); data in ${opt.data}; results in ${out}${evalArgs.length ? `; evaluate options: ${evalArgs.join(' ')}` : ''}`);
+console.log(`${pairs.length} pair(s); fleets in ${fleets}; results in ${out}${evalArgs.length ? `; evaluate options: ${evalArgs.join(' ')}` : ''}`);
 for (const [k, p] of pairs.entries()) {
   const label = `${p.source} -> ${p.target}${p.name ? ` (${p.name})` : ''}`;
   const src = await fleet('source', p.source, [], 500);
