@@ -24,6 +24,12 @@ export const LEARN_OPTIONS: Record<string, OptionSpec> = {
     help: "final cut of the ensemble's log-odds over the target: Otsu's threshold, Otsu's weighed towards sparse scores, the first density valley, or 0",
     default: 'otsu',
   },
+  'cut-guard': {
+    type: 'string',
+    arg: 'X|off',
+    help: "otsu/valley-emphasis: if the cut puts over X times stage 1's estimated share of the target above it, cut again among the vehicles above it",
+    default: '3',
+  },
   'weight-rf': { type: 'string', arg: 'W', help: 'ensemble weight of M1 (RF) against M2 (CNN), in [0, 1]', default: '0.25' },
   'm1-source': { type: 'string', arg: 'on|off', help: 'M1 (RF) also trains on the labelled source vehicles, each city on its own anchored scale', default: 'on' },
 };
@@ -37,6 +43,7 @@ export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>
       perRound: num(args, 'per-round', { def: 0.05, min: 0.001, max: 0.5 })!,
       floor: num(args, 'floor', { def: 0.8, min: 0.5, max: 1 })!,
       decision: oneOf(args, 'decision', ['otsu', 'valley-emphasis', 'valley', 'balanced'] as const, 'otsu'),
+      cutGuard: str(args, 'cut-guard') === 'off' ? Infinity : num(args, 'cut-guard', { def: 3, min: 1 })!,
       weightRf: num(args, 'weight-rf', { def: 0.25, min: 0, max: 1 })!,
       image: {
         mode: oneOf(args, 'image-mode', ['day', 'vehicle', 'both'] as const, 'day'),

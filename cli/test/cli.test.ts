@@ -57,6 +57,9 @@ describe('cotrans CLI conventions', () => {
     const c = await run(['train', ...base, '--models', 'nowhere', '--m1-source', 'yes']);
     expect(c.code).toBe(1);
     expect(c.err).toContain("invalid --m1-source 'yes' (expected on, off)");
+    const d = await run(['train', ...base, '--models', 'nowhere', '--cut-guard', '0.5']);
+    expect(d.code).toBe(1);
+    expect(d.err).toContain("invalid --cut-guard '0.5': must be >= 1");
   });
 
   it('runs as `npx cotrans` from the built bin', () => {

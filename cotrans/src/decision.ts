@@ -128,13 +128,35 @@ export function valleyEmphasisCut(z: readonly number[], window: number): number 
 }
 
 /**
+ * An Otsu-family cut (`valleyEmphasisCut` with `window`; 0 is Otsu's) that may put at most `maxAbove`
+ * values at or above it. When more lie above, the cut fell inside the majority's mode, not between
+ * the groups: with 2% shared vehicles the between-group variance of splitting the private cars' wide
+ * mode beats that of splitting off the few shared ones. The rule is then run again on the values above
+ * its cut (the shared group and the private tail, where the shared vehicles are no longer rare), up to
+ * `maxPasses` passes in all. `passes` is 1 when the first cut stood.
+ */
+export function guardedCut(z: readonly number[], window: number, maxAbove: number, maxPasses = 4): { threshold: number | null; passes: number } {
+  let t = valleyEmphasisCut(z, window);
+  let passes = 1;
+  const above = (c: number) => z.reduce((k, v) => (v >= c ? k + 1 : k), 0);
+  while (t !== null && passes < maxPasses && above(t) > maxAbove) {
+    const cut: number = t;
+    const u = valleyEmphasisCut(z.filter((v) => v > cut), window);
+    if (u === null || u <= cut) break;
+    t = u;
+    passes++;
+  }
+  return { threshold: t, passes };
+}
+
+/**
  * How the two models' class-balanced posteriors become the final P(shared).
  * 'logit': weighted mean of the clipped log-odds, less `threshold`, through the sigmoid, so that
  * P(shared) >= 1/2 exactly where the combined log-odds reach the cut. 'probability': each posterior
  * moved to `prior`, then their weighted mean.
  */
 export type Decision =
-  | { combine: 'logit'; rule: 'valley' | 'balanced' | 'otsu' | 'valley-emphasis'; threshold: number; by?: 'valley' | 'prior' | 'upper'; clipRf: number; clipCnn: number }
+  | { combine: 'logit'; rule: 'valley' | 'balanced' | 'otsu' | 'valley-emphasis'; threshold: number; by?: 'valley' | 'prior' | 'upper'; passes?: number; clipRf: number; clipCnn: number }
   | { combine: 'probability'; rule: 'balanced' | 'em' | 'mixture' | 'stage1'; prior: number };
 
 export interface Combined {

@@ -132,7 +132,8 @@ const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 export function decisionText(d: Decision): string {
   if (d.combine === 'probability') return `rule ${d.rule}, posteriors moved to a prior of ${pct(d.prior)}%`;
   const by = d.by === 'valley' ? 'the density valley' : d.by === 'prior' ? "stage 1's share (no valley)" : 'the balanced boundary (no valley)';
-  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${d.rule === 'valley' ? ` (${by})` : ''}`;
+  const passes = d.passes && d.passes > 1 ? ` (${d.passes} passes: the first cut put over --cut-guard times stage 1's share above it)` : '';
+  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${d.rule === 'valley' ? ` (${by})` : ''}${passes}`;
 }
 
 export function experimentMarkdown(r: ExperimentResult): string {

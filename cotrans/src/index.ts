@@ -24,7 +24,7 @@ export type { TrainOptions, TrainInput, TrainOutput } from './pipeline.js';
 export { readLabels, readPredictions, writePredictions, predictionsCsv, hashInput, resolveTz, loadFleet, userError, PREDICTIONS_HEADER } from './io.js';
 export type { LabelRow, PredictionRow, LoadedFleet } from './io.js';
 export { shiftPrior, estimatePrior, mixturePrior } from './prior.js';
-export { valleyCut, valleyOrPriorCut, otsuCut, valleyEmphasisCut, combine, combinedLogit, logit, sigmoid, DEFAULT_VALLEY } from './decision.js';
+export { valleyCut, valleyOrPriorCut, otsuCut, valleyEmphasisCut, guardedCut, combine, combinedLogit, logit, sigmoid, DEFAULT_VALLEY } from './decision.js';
 export type { Decision, ValleyOptions, Combined } from './decision.js';
 export { runExperiment, experimentMarkdown, writeExperiment, decisionText } from './experiment.js';
 export type { ExperimentResult, ExperimentRow } from './experiment.js';

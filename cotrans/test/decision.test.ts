@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combine, combinedLogit, gaussian, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyEmphasisCut, valleyOrPriorCut } from '@cotrans/learn';
+import { combine, combinedLogit, gaussian, guardedCut, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyEmphasisCut, valleyOrPriorCut } from '@cotrans/learn';
 
 const sample = (seed: number, parts: [n: number, mean: number, sd: number][]): number[] => {
   const r = mulberry32(seed);
@@ -106,5 +106,40 @@ describe('valley-emphasis cut', () => {
     expect(valleyEmphasisCut([], 0.5)).toBeNull();
     expect(valleyEmphasisCut([1, 1], 0.5)).toBeNull();
     expect(valleyEmphasisCut([0, 1], 0.5)).toBe(0.5);
+  });
+});
+
+describe('guarded cut', () => {
+  // values spread evenly inside unit bins: bin -> count
+  const spread = (bins: Record<string, number>): number[] => Object.entries(bins).flatMap(([b, k]) => Array.from({ length: k }, (_, j) => Number(b) + (j + 0.5) / k));
+  // the scores of a simulated 2%-shared target (session 5, pair 43 -> 61): a wide private mode and
+  // 40 shared vehicles spread from the private tail to the clip
+  const priv = spread({ '-7': 5, '-6': 120, '-5': 416, '-4': 602, '-3': 463, '-2': 235, '-1': 66, 0: 24, 1: 13, 2: 2, 3: 2, 4: 1 });
+  const shared = spread({ '-2': 1, '-1': 1, 0: 3, 1: 4, 2: 1, 3: 7, 4: 6, 5: 1, 6: 5, 7: 3, 8: 4, 9: 4 });
+  const z = [...priv, ...shared];
+  const above = (t: number) => z.filter((v) => v >= t).length;
+  const falseAlarms = (t: number) => priv.filter((v) => v >= t).length;
+
+  it("cuts again above Otsu's cut when that cut lies inside the private mode", () => {
+    const otsu = otsuCut(z)!;
+    expect(above(otsu)).toBeGreaterThan(500); // Otsu splits the private mode: 500+ false alarms
+    const g = guardedCut(z, 0, 3 * 40);
+    expect(g.passes).toBe(2);
+    expect(above(g.threshold!)).toBeLessThanOrEqual(120);
+    expect(falseAlarms(g.threshold!)).toBeLessThan(10);
+    expect(shared.filter((v) => v >= g.threshold!).length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('keeps the first cut when it respects the bound, and can be switched off', () => {
+    const clear = sample(7, [[1800, -4, 1], [160, 10, 1], [40, 3, 2]]);
+    expect(guardedCut(clear, 0, 3 * 200)).toEqual({ threshold: otsuCut(clear), passes: 1 });
+    expect(guardedCut(clear, 0.5, 3 * 200)).toEqual({ threshold: valleyEmphasisCut(clear, 0.5), passes: 1 });
+    expect(guardedCut(z, 0, Infinity)).toEqual({ threshold: otsuCut(z), passes: 1 });
+    expect(guardedCut(z, 0, 120, 1)).toEqual({ threshold: otsuCut(z), passes: 1 });
+  });
+
+  it('stops when the values above the cut hold no further cut', () => {
+    expect(guardedCut([0, 1], 0, 0)).toEqual({ threshold: 0.5, passes: 1 });
+    expect(guardedCut([], 0, 0)).toEqual({ threshold: null, passes: 1 });
   });
 });
