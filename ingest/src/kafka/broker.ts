@@ -42,6 +42,18 @@ export interface BrokerInfo {
 
 const HOST = '127.0.0.1';
 
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64, as Kafka's Uuid prints them, but never
+ * starting with '-' (Kafka's Uuid.randomUuid draws again too): the storage tool's argument parser
+ * reads `-t -Abc...` as a missing value followed by an option, and formatting fails (1 run in 64).
+ */
+export function kraftClusterId(bytes: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = bytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export function serverProperties(o: { port: number; controllerPort: number; dataDir: string }): string {
   return `# Written by cotrans kafka start. Single node: broker and KRaft controller in one process.
 process.roles=broker,controller
@@ -190,7 +202,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
   const jvm = [`-Xms128m`, `-Xmx${opts.heapMb ?? 512}m`, '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${logProps}`, '-cp', cp];
 
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = kraftClusterId();
     opts.log?.(`formatting KRaft storage in ${dataDir} (cluster ${clusterId})`);
     const { run } = await import('./fetch.js');
     let res;
