@@ -39,6 +39,10 @@ export default defineConfig({
           hookTimeout: 180_000,
           pool: 'forks',
           fileParallelism: false,
+          // kafkajs picks shorter default retry timings under NODE_ENV=test (backoff x1.5, not x2),
+          // so replay's own retry loop sees the 14 s broker outage of outage.kafka.test.ts; vitest
+          // sets it only when the caller has not, so it is set here, whatever the shell says.
+          env: { NODE_ENV: 'test' },
         },
       },
     ],

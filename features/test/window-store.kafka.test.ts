@@ -109,7 +109,7 @@ describe('SqliteWindowStore behind runConsumer (real broker)', () => {
     const t = await freshTopics('windows-cli', 2);
     const sent = await replay(chunks, { brokers: brokers(), topic: t.topic, maxPointsPerMessage: 100 });
     const file = join(dir, 'cli-windows.sqlite');
-    const args = ['consume', '--windows', file, '--brokers', brokers(), '--topic', t.topic, '--dlq-topic', t.dlq, '--group', t.group, '--until-idle', '2', '--session-timeout-ms', '6000'];
+    const args = ['consume', '--windows', file, '--brokers', brokers(), '--topic', t.topic, '--dlq-topic', t.dlq, '--group', t.group, '--until-idle', '5', '--session-timeout-ms', '6000'];
     const r = await cli([...args, '--tz', tz, '--image-size', '32']);
     expect(r.err).not.toMatch(/error/i);
     expect(r.code).toBe(0);

@@ -54,7 +54,7 @@ describe('replay and consume through a real broker', () => {
     expect(s.points).toBe(121);
     expect(secs).toBeGreaterThanOrEqual(1.9);
     expect(secs).toBeLessThan(15);
-    expect(s.messages).toBeGreaterThan(20); // sent as they fall due, not in one burst
+    expect(s.messages).toBeGreaterThan(6); // sent as they fall due, not in one burst (that would be one message per vehicle: 3)
   });
 
   test('replay --strict stops at the first bad line with file:line: reason and exit 1; lenient skips and reports it', async () => {

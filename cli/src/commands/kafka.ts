@@ -10,7 +10,7 @@ export const command: Command = {
   usage: 'cotrans kafka start|stop|status|fetch [options]',
   positionals: { name: 'ACTION', help: 'start | stop | status | fetch (download the jars only)', min: 1, max: 1 },
   options: {
-    port: { type: 'string', arg: 'PORT', help: 'client port on 127.0.0.1 (the controller uses PORT+1)', default: '9092' },
+    port: { type: 'string', arg: 'PORT', help: 'client port on 127.0.0.1 (the controller uses PORT+1, or a free port if that one is taken)', default: '9092' },
     dir: { type: 'string', arg: 'DIR', help: 'broker home: config, data, server.log, pid (default: <repo>/.kafka or $COTRANS_KAFKA_HOME)' },
     partitions: { type: 'string', arg: 'N', help: 'partitions of gps.points when start creates it', default: '6' },
     'heap-mb': { type: 'string', arg: 'MB', help: 'broker JVM heap', default: '512' },

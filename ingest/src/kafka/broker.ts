@@ -179,7 +179,9 @@ function logTail(dir: string, n = 6): string {
 export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
   const dir = resolve(opts.dir);
   const port = opts.port ?? 9092;
-  const controllerPort = opts.controllerPort ?? port + 1;
+  // The controller port only matters inside this one-node broker: when PORT+1 is taken (a client
+  // socket's TIME_WAIT, say; ephemeral ports are handed out right next to listeners) take a free one.
+  let controllerPort = opts.controllerPort ?? port + 1;
   const version = opts.version ?? KAFKA_VERSION;
   const running = readPid(dir);
   if (running && isKafkaProcess(running.pid)) {
@@ -187,6 +189,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
     await waitForBroker(`${HOST}:${port}`, opts.readyTimeoutMs ?? 60_000, () => isKafkaProcess(running.pid));
     return { pid: running.pid, brokers: `${HOST}:${port}`, port, controllerPort: running.controllerPort, dir, version: running.version, startMs: 0 };
   }
+  if (opts.controllerPort === undefined && !(await portFree(controllerPort))) controllerPort = await freePort();
   for (const p of [port, controllerPort]) {
     if (!(await portFree(p))) throw new InputError(`port ${p} on ${HOST} is in use (choose another with --port)`);
   }
