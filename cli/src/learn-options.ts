@@ -10,6 +10,7 @@ const oneOf = <const T extends string>(args: ParsedArgs, name: string, allowed: 
 };
 
 export const LEARN_OPTIONS: Record<string, OptionSpec> = {
+  members: { type: 'string', arg: 'N', help: 'CoTrans runs bagged (train seeds --seed, --seed + 1, ...): the label is the sign of the mean of their margins; 1 = a single run', default: '3' },
   alignment: { type: 'string', arg: 'anchored|coral|standardise|none', help: "stage-1 domain alignment (anchored: each city's private cars on one robust scale)", default: 'anchored' },
   rounds: { type: 'string', arg: 'N', help: 'maximum co-training rounds', default: '8' },
   'per-round': { type: 'string', arg: 'FRACTION', help: 'additions per model per round, as a share of the target', default: '0.05' },
@@ -34,8 +35,9 @@ export const LEARN_OPTIONS: Record<string, OptionSpec> = {
   'm1-source': { type: 'string', arg: 'on|off', help: 'M1 (RF) also trains on the labelled source vehicles, each city on its own anchored scale', default: 'on' },
 };
 
-export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean } {
+export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean; members: number } {
   return {
+    members: num(args, 'members', { def: 3, integer: true, min: 1, max: 20 })!,
     m1Source: oneOf(args, 'm1-source', ['on', 'off'] as const, 'on') === 'on',
     stage1: { alignment: oneOf(args, 'alignment', ['anchored', 'coral', 'standardise', 'none'] as const, 'anchored') },
     cotrain: {

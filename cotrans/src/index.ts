@@ -17,9 +17,9 @@ export { runStage1, chooseSeeds, alignTarget, DEFAULT_STAGE1, ALIGNMENTS } from 
 export type { Stage1Options, Stage1Result, Seed, SeedOptions, Alignment, PriorEstimate } from './stage1.js';
 export { cotrain, ensemble, DEFAULT_COTRAIN } from './cotrain.js';
 export type { CotrainOptions, CotrainResult, RoundLog, ClassCount } from './cotrain.js';
-export { CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION } from './model.js';
+export { CoTransModel, CoTransBag, loadModel, bagProbabilities, marginOf, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, BAG_VERSION } from './model.js';
 export type { Manifest } from './model.js';
-export { trainCoTrans, joinSource } from './pipeline.js';
+export { trainCoTrans, joinSource, DEFAULT_MEMBERS } from './pipeline.js';
 export type { TrainOptions, TrainInput, TrainOutput } from './pipeline.js';
 export { readLabels, readPredictions, writePredictions, predictionsCsv, hashInput, resolveTz, loadFleet, userError, PREDICTIONS_HEADER } from './io.js';
 export type { LabelRow, PredictionRow, LoadedFleet } from './io.js';

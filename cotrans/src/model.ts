@@ -4,6 +4,8 @@
 //   stage1-rf.json     the source-trained RF (transferable features)
 //   m1-rf.json         M1, the RF on the full target feature view
 //   image/             M2 (image-model.json, cnn-day.*, cnn-vehicle.*)
+// A bag (version 3) holds one such directory per member under members/<i>, and a manifest.json of
+// its own (member 0's, with the members' train seeds and the bag's metrics).
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +22,8 @@ import { combine, type Decision } from './decision.js';
 export const MODEL_FORMAT = 'cotrans-models';
 /** 2: the final decision (`decision`: log-odds combination and its cut) is stored and repeated by classify. */
 export const MODEL_VERSION = 2;
+/** 3: a bag of version-2 members (`members/0`, `members/1`, ...) whose margins classify averages. */
+export const BAG_VERSION = 3;
 
 export interface Manifest {
   format: typeof MODEL_FORMAT;
@@ -46,6 +50,8 @@ export interface Manifest {
   data: { source: string; sourceLabels: string; target: string };
   metrics: Record<string, unknown>;
   timings: Record<string, number>;
+  /** A bag (version 3) only: the train seed of each member, `members/<i>` in the directory. */
+  members?: number[];
 }
 
 export function featureRows(features: VehicleFeatures[], columns: readonly string[]): number[][] {
@@ -83,29 +89,21 @@ export class CoTransModel {
   }
 
   async save(dir: string): Promise<void> {
-    // write next to the target, then swap, so a crash never leaves a half-written model directory
-    const tmp = `${dir.replace(/[\\/]+$/, '')}.partial`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    await writeFile(path.join(tmp, 'stage1-rf.json'), JSON.stringify(this.stage1Rf));
-    await writeFile(path.join(tmp, 'm1-rf.json'), JSON.stringify(this.m1));
-    await this.m2.save(path.join(tmp, 'image'));
-    await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(this.manifest, null, 1));
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    await swapIn(dir, (tmp) => this.writeInto(tmp));
+  }
+
+  /** Writes the model's files into `dir` (created). */
+  async writeInto(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'stage1-rf.json'), JSON.stringify(this.stage1Rf));
+    await writeFile(path.join(dir, 'm1-rf.json'), JSON.stringify(this.m1));
+    await this.m2.save(path.join(dir, 'image'));
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(this.manifest, null, 1));
   }
 
   static async load(dir: string, backend?: BackendPreference): Promise<CoTransModel> {
-    const mf = path.join(dir, 'manifest.json');
-    if (!existsSync(mf)) throw userError(`${dir}: not a model directory (no manifest.json); create one with cotrans train`);
-    let manifest: Manifest;
-    try {
-      manifest = JSON.parse(await readFile(mf, 'utf8'));
-    } catch (e) {
-      throw userError(`${mf}: unreadable manifest (${(e as Error).message})`);
-    }
-    if (manifest.format !== MODEL_FORMAT) throw userError(`${mf}: format '${manifest.format}' is not a cotrans model directory`);
-    if (manifest.version !== MODEL_VERSION) throw userError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads version ${MODEL_VERSION}); retrain with cotrans train`);
+    const { mf, manifest } = await readManifest(dir);
+    if (manifest.version !== MODEL_VERSION) throw userError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads version ${MODEL_VERSION}${manifest.version === BAG_VERSION ? ' here: a bag of members, read it with loadModel' : ` and ${BAG_VERSION}`}); retrain with cotrans train`);
     for (const c of manifest.columns.full) if (!FEATURE_COLUMNS.includes(c)) throw userError(`${mf}: feature column '${c}' is unknown to this build; retrain with cotrans train`);
     const readRf = async (name: string) => {
       const f = path.join(dir, name);
@@ -121,6 +119,90 @@ export class CoTransModel {
   dispose(): void {
     this.m2.dispose();
   }
+}
+
+/** Writes a directory next to `dir`, then swaps it in, so a crash never leaves a half-written model directory. */
+async function swapIn(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${dir.replace(/[\\/]+$/, '')}.partial`;
+  await rm(tmp, { recursive: true, force: true });
+  await write(tmp);
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+}
+
+async function readManifest(dir: string): Promise<{ mf: string; manifest: Manifest }> {
+  const mf = path.join(dir, 'manifest.json');
+  if (!existsSync(mf)) throw userError(`${dir}: not a model directory (no manifest.json); create one with cotrans train`);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(mf, 'utf8'));
+  } catch (e) {
+    throw userError(`${mf}: unreadable manifest (${(e as Error).message})`);
+  }
+  if (manifest.format !== MODEL_FORMAT) throw userError(`${mf}: format '${manifest.format}' is not a cotrans model directory`);
+  return { mf, manifest };
+}
+
+/** A member's margin (its combined log-odds minus its cut) from its P(shared) = sigmoid(margin). */
+export function marginOf(p: number): number {
+  const q = Math.min(1 - 1e-12, Math.max(1e-12, p));
+  return Math.log(q / (1 - q));
+}
+
+/** The bag's P(shared) per row: sigmoid of the mean of the members' margins. */
+export function bagProbabilities(members: readonly (readonly number[])[]): number[] {
+  const n = members[0]?.length ?? 0;
+  return Array.from({ length: n }, (_, i) => 1 / (1 + Math.exp(-members.reduce((a, p) => a + marginOf(p[i]), 0) / members.length)));
+}
+
+/**
+ * Several CoTrans runs on the same data with train seeds seed, seed + 1, ...: a vehicle's label is
+ * the sign of the mean of the members' margins. Co-training's outcome swings with the seed on
+ * targets with few shared vehicles (one run in three can double the false alarms); the mean of
+ * three runs' margins was measured above the runs' average on 10 of 11 development pairs (README).
+ */
+export class CoTransBag {
+  constructor(
+    /** Member 0's manifest with version 3, `members` (their train seeds) and the bag's metrics and timings. */
+    readonly manifest: Manifest,
+    readonly members: CoTransModel[],
+  ) {}
+
+  async classify(features: VehicleFeatures[], images: Map<string, VehicleImages>): Promise<PredictionRow[]> {
+    const runs: PredictionRow[][] = [];
+    for (const m of this.members) runs.push(await m.classify(features, images));
+    const pShared = bagProbabilities(runs.map((r) => r.map((x) => x.pShared)));
+    const mean = (i: number, get: (r: PredictionRow) => number) => runs.reduce((a, r) => a + get(r[i]), 0) / runs.length;
+    return features.map((f, i) => ({ vehicleId: f.vehicleId, shared: pShared[i] >= 0.5, pShared: pShared[i], pRf: mean(i, (r) => r.pRf), pCnn: mean(i, (r) => r.pCnn), flags: f.flags }));
+  }
+
+  async save(dir: string): Promise<void> {
+    await swapIn(dir, async (tmp) => {
+      await mkdir(tmp, { recursive: true });
+      for (const [i, m] of this.members.entries()) await m.writeInto(path.join(tmp, 'members', String(i)));
+      await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(this.manifest, null, 1));
+    });
+  }
+
+  dispose(): void {
+    for (const m of this.members) m.dispose();
+  }
+}
+
+/** Loads a model directory: one CoTrans model (version 2) or a bag of them (version 3). */
+export async function loadModel(dir: string, backend?: BackendPreference): Promise<CoTransModel | CoTransBag> {
+  const { mf, manifest } = await readManifest(dir);
+  if (manifest.version === MODEL_VERSION) return CoTransModel.load(dir, backend);
+  if (manifest.version !== BAG_VERSION) throw userError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads versions ${MODEL_VERSION} and ${BAG_VERSION}); retrain with cotrans train`);
+  if (!Array.isArray(manifest.members) || !manifest.members.length) throw userError(`${mf}: a version-${BAG_VERSION} directory lists no members`);
+  const members: CoTransModel[] = [];
+  try {
+    for (let i = 0; i < manifest.members.length; i++) members.push(await CoTransModel.load(path.join(dir, 'members', String(i)), backend));
+  } catch (e) {
+    for (const m of members) m.dispose();
+    throw e;
+  }
+  return new CoTransBag(manifest, members);
 }
 
 export { TRANSFERABLE_COLUMNS, FEATURE_COLUMNS };

@@ -3,7 +3,7 @@
 import { FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, type FleetResult } from '@cotrans/features';
 import { runStage1, type Stage1Options, type Stage1Result } from './stage1.js';
 import { cotrain, type CotrainOptions, type CotrainResult, type RoundLog } from './cotrain.js';
-import { CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
+import { BAG_VERSION, bagProbabilities, CoTransBag, CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
 import { userError, type LabelRow } from './io.js';
 import { fitRobustStandardisation, standardise, type Standardisation } from './align.js';
 
@@ -19,6 +19,11 @@ export interface TrainOptions {
    */
   m1Source?: boolean;
   seed?: number;
+  /**
+   * CoTrans runs to bag (3 by default): train seeds seed, seed + 1, ...; the label is the sign of the
+   * mean of their margins (model.ts, CoTransBag). 1: a single run, a version-2 model directory.
+   */
+  members?: number;
   /** Evaluation only: target truth, used to log pseudo-label accuracy and never to train. */
   truth?: Map<string, boolean>;
   onStage?: (stage: string, detail?: Record<string, number | string>) => void;
@@ -35,9 +40,14 @@ export interface TrainInput {
 }
 
 export interface TrainOutput {
-  model: CoTransModel;
+  model: CoTransModel | CoTransBag;
+  /** The final P(shared) per target vehicle (the bag's when there are several members). */
+  pShared: number[];
+  /** Stage 1 and stage 2 of the first member (train seed `seed`). */
   stage1: Stage1Result;
   cotrain: CotrainResult;
+  /** Every member's stage 1 and stage 2, first member first. */
+  members: { seed: number; stage1: Stage1Result; cotrain: CotrainResult }[];
   /** Target vehicles used (unflagged), in the order of the probabilities. */
   targetIds: string[];
   sourceUsed: number;
@@ -67,8 +77,47 @@ export function joinSource(source: FleetResult, labels: LabelRow[], labelsPath =
   return { rows, shared, unlabeled, flagged };
 }
 
+export const DEFAULT_MEMBERS = 3;
+
 export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): Promise<TrainOutput> {
+  const k = opts.members ?? DEFAULT_MEMBERS;
+  if (!Number.isInteger(k) || k < 1) throw userError(`members: ${k} is not a whole number of at least 1`);
   const seed = opts.seed ?? 0;
+  const t0 = performance.now();
+  const runs: Awaited<ReturnType<typeof trainOne>>[] = [];
+  try {
+    for (let i = 0; i < k; i++) {
+      if (k > 1) opts.onStage?.('member', { member: i + 1, of: k, seed: seed + i });
+      runs.push(await trainOne(input, opts, seed + i));
+    }
+  } catch (e) {
+    for (const r of runs) r.model.dispose();
+    throw e;
+  }
+  const first = runs[0];
+  const members = runs.map((r, i) => ({ seed: seed + i, stage1: r.stage1, cotrain: r.cotrain }));
+  if (k === 1) return { ...first, pShared: first.cotrain.pShared, members };
+  const pShared = bagProbabilities(runs.map((r) => r.cotrain.pShared));
+  const m0 = first.model.manifest;
+  const manifest: Manifest = {
+    ...m0,
+    version: BAG_VERSION,
+    members: members.map((m) => m.seed),
+    metrics: {
+      ...m0.metrics,
+      predictedSharedShare: pShared.filter((p) => p >= 0.5).length / pShared.length,
+      members: runs.map((r, i) => ({ seed: seed + i, predictedSharedShare: r.model.manifest.metrics.predictedSharedShare, stopReason: r.model.manifest.stopReason })),
+    },
+    timings: {
+      stage1_s: runs.reduce((a, r) => a + r.model.manifest.timings.stage1_s, 0),
+      stage2_s: runs.reduce((a, r) => a + r.model.manifest.timings.stage2_s, 0),
+      train_s: (performance.now() - t0) / 1000,
+    },
+  };
+  return { ...first, model: new CoTransBag(manifest, runs.map((r) => r.model)), pShared, members };
+}
+
+async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Promise<Omit<TrainOutput, 'pShared' | 'members'> & { model: CoTransModel }> {
   const t0 = performance.now();
   const src = joinSource(input.source, input.sourceLabels);
   if (!src.rows.length) throw userError('source: no labeled vehicle with enough points (all flagged or unlabeled)');
@@ -120,7 +169,7 @@ export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): 
     decision: ct.decision,
     stopReason: ct.stopReason,
     rounds: ct.rounds,
-    config: { seed, m1Source: opts.m1Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
+    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
     data: input.hashes ?? { source: '', sourceLabels: '', target: '' },
     metrics: {
       sourceVehicles: src.rows.length,

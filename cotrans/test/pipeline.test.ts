@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../../cli/src/kit.js';
 import { command as train } from '../../cli/src/commands/train.js';
 import { command as classify } from '../../cli/src/commands/classify.js';
 import { command as evaluate } from '../../cli/src/commands/evaluate.js';
-import { CoTransModel, loadFleet, readLabels, readPredictions, trainCoTrans } from '@cotrans/learn';
+import { CoTransBag, CoTransModel, loadFleet, loadModel, readLabels, readPredictions, trainCoTrans } from '@cotrans/learn';
 
 // Tiny fleets written as files, run through the real commands (features, stage 1, co-training,
 // model directory, classify, evaluate). Small nets and few epochs keep it to seconds.
@@ -47,8 +47,15 @@ describe('train / classify / evaluate', () => {
     const log = await run(train, trainArgs(models));
     expect(log).toMatch(/stage 2: \d round/);
     expect(log).toMatch(/M1 also trained on the \d+ source vehicles/);
-    const m = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
+    expect(log).toMatch(/bag: 3 runs \(train seeds 0, 1, 2;.*by the mean margin [\d.]+%/);
+    // a bag of three runs by default: its own manifest, one version-2 directory per run
+    const bag = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
+    expect(bag).toMatchObject({ format: 'cotrans-models', version: 3, members: [0, 1, 2] });
+    expect(bag.metrics.members.map((x: { seed: number }) => x.seed)).toEqual([0, 1, 2]);
+    const m = JSON.parse(readFileSync(path.join(models, 'members', '0', 'manifest.json'), 'utf8'));
     expect(m).toMatchObject({ format: 'cotrans-models', version: 2 });
+    expect(m.config).toMatchObject({ seed: 0, members: 3 });
+    expect(JSON.parse(readFileSync(path.join(models, 'members', '2', 'manifest.json'), 'utf8')).config.seed).toBe(2);
     expect(m.stage1.alignment).toBe('anchored');
     expect(m.decision).toMatchObject({ combine: 'logit', rule: 'otsu' });
     // M1 trained on the source as well, so it reads the target on the stored scale
@@ -57,12 +64,12 @@ describe('train / classify / evaluate', () => {
     expect(Number.isFinite(m.decision.threshold)).toBe(true);
     expect(m.weightRf).toBe(0.25);
     // M2 scores a vehicle by its best days (CLI defaults)
-    expect(JSON.parse(readFileSync(path.join(models, 'image', 'image-model.json'), 'utf8')).options).toMatchObject({ mode: 'day', dayScore: 'top', topDays: 2 });
+    expect(JSON.parse(readFileSync(path.join(models, 'members', '0', 'image', 'image-model.json'), 'utf8')).options).toMatchObject({ mode: 'day', dayScore: 'top', topDays: 2 });
     expect(m.columns.transferable).toHaveLength(12);
     expect(m.data.source).toMatch(/^[0-9a-f]{64}$/);
     expect(m.seeds.length).toBeGreaterThan(0);
     expect(m.rounds.length).toBeGreaterThan(0);
-    for (const f of ['stage1-rf.json', 'm1-rf.json', 'image/cnn-day.weights.bin']) expect(existsSync(path.join(models, f))).toBe(true);
+    for (const i of ['0', '1', '2']) for (const f of ['stage1-rf.json', 'm1-rf.json', 'image/cnn-day.weights.bin']) expect(existsSync(path.join(models, 'members', i, f))).toBe(true);
 
     const pred = p('pred.csv');
     await run(classify, ['--models', models, '--input', p('tgt', 'points.csv.gz'), '--out', pred]);
@@ -85,36 +92,68 @@ describe('train / classify / evaluate', () => {
     const acc = Number(/\| accuracy \| ([\d.]+)%/.exec(report)![1]);
     expect(acc).toBeGreaterThan(60);
 
-    // an incompatible model directory is a user error
+    // a bag read as one model, a bag without members, an incompatible version: user errors
+    await expect(CoTransModel.load(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/version 3 is incompatible .*read it with loadModel/) });
     const mf = path.join(models, 'manifest.json');
-    writeFileSync(mf, JSON.stringify({ ...m, version: 99 }));
-    await expect(CoTransModel.load(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/version 99 is incompatible/) });
+    writeFileSync(mf, JSON.stringify({ ...bag, members: [] }));
+    await expect(loadModel(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/lists no members/) });
+    writeFileSync(mf, JSON.stringify({ ...bag, version: 99 }));
+    await expect(loadModel(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/version 99 is incompatible/) });
+    await expect(run(classify, ['--models', models, '--input', p('tgt', 'points.csv.gz'), '--out', pred])).rejects.toMatchObject({ exitCode: 1 });
     await expect(run(classify, ['--models', p('nowhere'), '--input', p('tgt', 'points.csv.gz'), '--out', pred])).rejects.toMatchObject({ exitCode: 1 });
   }, 120_000);
 
-  it('classifies the training target exactly as training scored it (M1 on the stored scale)', async () => {
+  it('classifies the training target exactly as training scored it (M1 on the stored scale; one run or a bag)', async () => {
     const src = await loadFleet(p('src', 'points.csv.gz'), { tz: 'America/Los_Angeles' });
     const tgt = await loadFleet(p('tgt', 'points.csv.gz'), { tz: 'Europe/Berlin' });
     const small = { cotrain: { maxRounds: 2, image: { cnn: { maxEpochs: 3 } } } };
-    const out = await trainCoTrans({ source: src, sourceLabels: await readLabels(p('src', 'labels.csv')), target: tgt, tz: 'Europe/Berlin' }, small);
-    await out.model.save(p('m-scale'));
-    const rows = await (await CoTransModel.load(p('m-scale'))).classify(tgt.features, tgt.images);
+    const input = { source: src, sourceLabels: await readLabels(p('src', 'labels.csv')), target: tgt, tz: 'Europe/Berlin' };
+    const one = await trainCoTrans(input, { ...small, members: 1 });
+    expect(one.model).toBeInstanceOf(CoTransModel);
+    expect(one.pShared).toEqual(one.cotrain.pShared);
+    await one.model.save(p('m-scale'));
+    const rows = await (await loadModel(p('m-scale'))).classify(tgt.features, tgt.images);
     const byId = new Map(rows.map((r) => [r.vehicleId, r]));
-    out.targetIds.forEach((id, i) => {
-      expect(byId.get(id)!.pShared).toBeCloseTo(out.cotrain.pShared[i], 9);
-      expect(byId.get(id)!.pRf).toBeCloseTo(out.cotrain.pRf[i], 9);
+    one.targetIds.forEach((id, i) => {
+      expect(byId.get(id)!.pShared).toBeCloseTo(one.cotrain.pShared[i], 9);
+      expect(byId.get(id)!.pRf).toBeCloseTo(one.cotrain.pRf[i], 9);
+    });
+    // a bag of two: member 0 is the run above (same seed), member 1 another seed; the label is the
+    // sign of the mean of their margins, in training and after a reload alike
+    const two = await trainCoTrans(input, { ...small, members: 2 });
+    expect(two.model).toBeInstanceOf(CoTransBag);
+    expect(two.members.map((m) => m.seed)).toEqual([0, 1]);
+    expect(two.members[0].cotrain.pShared).toEqual(one.cotrain.pShared);
+    expect(two.members[1].cotrain.pShared).not.toEqual(one.cotrain.pShared);
+    const logit = (q: number) => Math.log(q / (1 - q));
+    two.pShared.forEach((q, i) => expect(logit(q)).toBeCloseTo((logit(two.members[0].cotrain.pShared[i]) + logit(two.members[1].cotrain.pShared[i])) / 2, 6));
+    await two.model.save(p('m-bag'));
+    const bagged = new Map((await (await loadModel(p('m-bag'))).classify(tgt.features, tgt.images)).map((r) => [r.vehicleId, r]));
+    two.targetIds.forEach((id, i) => {
+      expect(bagged.get(id)!.pShared).toBeCloseTo(two.pShared[i], 9);
+      expect(bagged.get(id)!.shared).toBe(two.pShared[i] >= 0.5);
+      expect(bagged.get(id)!.pCnn).toBeCloseTo((two.members[0].cotrain.pCnn[i] + two.members[1].cotrain.pCnn[i]) / 2, 9);
     });
     // without the source in M1 there is no scale, and the forest reads raw features
-    const plain = await trainCoTrans({ source: src, sourceLabels: await readLabels(p('src', 'labels.csv')), target: tgt, tz: 'Europe/Berlin' }, { ...small, m1Source: false });
+    const plain = await trainCoTrans(input, { ...small, members: 1, m1Source: false });
     expect(plain.model.manifest.m1Scale).toBeNull();
-  }, 120_000);
+    for (const m of [one, two, plain]) m.model.dispose();
+  }, 180_000);
 
-  it('runs the experiment table in one go: four rows, JSON, ROC and confidence PNGs', async () => {
+  it('runs the experiment table in one go: four rows (and each run of the bag), JSON, ROC and confidence PNGs', async () => {
     const out = p('exp');
     const log = await run(evaluate, ['--experiment', '--source', p('src', 'points.csv.gz'), '--source-labels', p('src', 'labels.csv'), '--target', p('tgt', 'points.csv.gz'), '--truth', p('tgt', 'labels.csv'), '--out', out, '--folds', '2', '--epochs', '2']);
     expect(log).toMatch(/source-only RF/);
     const json = JSON.parse(readFileSync(path.join(out, 'experiment.json'), 'utf8'));
-    expect(json.rows.map((r: { method: string }) => r.method)).toEqual(['source-only RF (stage 1)', 'CNN on stage-1 seeds', 'CoTrans', 'supervised upper bound (2-fold CV, RF+CNN)']);
+    expect(json.rows.map((r: { method: string }) => r.method)).toEqual([
+      'source-only RF (stage 1)',
+      'CNN on stage-1 seeds',
+      'CoTrans',
+      'CoTrans, one run (train seed 0)',
+      'CoTrans, one run (train seed 1)',
+      'CoTrans, one run (train seed 2)',
+      'supervised upper bound (2-fold CV, RF+CNN)',
+    ]);
     for (const r of json.rows) expect(r.report.n).toBe(json.vehicles);
     expect(json.rounds[0].pseudoAccuracy.rfSet).toBeGreaterThan(0);
     for (const f of ['roc.png', 'confidence.png']) expect(readFileSync(path.join(out, f)).subarray(1, 4).toString()).toBe('PNG');

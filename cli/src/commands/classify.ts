@@ -35,7 +35,7 @@ Exit 1 when the model directory is missing or from an incompatible version.`,
     const windows = str(args, 'windows');
     if (!input === !windows) throw new UserError('give exactly one of --input (a GPS log) or --windows (a consume --windows state file)');
     const out = str(args, 'out', true);
-    const model = await learn.CoTransModel.load(models);
+    const model = await learn.loadModel(models);
     const imageSize = model.manifest.features.imageSize;
     let fleet: { features: import('@cotrans/features').VehicleFeatures[]; images: Map<string, import('@cotrans/features').VehicleImages> };
     if (windows) {

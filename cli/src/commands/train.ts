@@ -23,16 +23,20 @@ export const command: Command = {
 transferable features (domains aligned, MMD reported), picks confident target seeds per class,
 then co-trains M1 (RF on the full feature view; it also learns from the labelled source
 vehicles, each city on its own anchored scale, unless --m1-source off) and M2 (CNN on day images;
-a vehicle scores by its best days) on the target; the final label cuts the ensemble's log-odds at
-Otsu's threshold over the target (the cut is stored, and classify applies it). Writes DIR with
-manifest.json (version, columns, alignment, M1's feature scale, seeds, ensemble weight, round
-log, data hashes, metrics, timings), stage1-rf.json, m1-rf.json and image/ (CNN weights).
+a vehicle scores by its best days) on the target; a run's label cuts the ensemble's log-odds at
+Otsu's threshold over the target (the cut is stored, and classify applies it). --members runs
+(3 by default, train seeds --seed, --seed + 1, ...) are bagged: the label is the sign of the mean
+of their margins (log-odds minus cut). Writes DIR with manifest.json (version, columns, alignment,
+seeds, ensemble weight, round log, data hashes, metrics, timings; with several members: their
+seeds and the first run's details) and members/<i>/ (one per run: its manifest.json, stage1-rf.json,
+m1-rf.json, image/ with the CNN weights); with --members 1 the run's files are DIR itself.
 Exit 1 on bad input: labels naming vehicles absent from the source, a single-class source,
 an empty target.`,
   examples: [
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models',
     'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley-emphasis --weight-rf 0.5 --m1-source off',
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-1 --members 1   # one run, a third of the time',
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
@@ -78,7 +82,12 @@ an empty target.`,
       `source: ${out.sourceUsed} labeled vehicles used (${out.sourceSkipped.flagged} flagged, ${out.sourceSkipped.unlabeled} unlabeled skipped)`,
       `target: ${out.targetIds.length} vehicles (${tgt.features.length - out.targetIds.length} flagged, classified but not trained on)`,
       `stage 1: alignment ${m.stage1.alignment}, MMD all ${m.stage1.mmd[0].before.toFixed(4)} -> ${m.stage1.mmd[0].after.toFixed(4)}, estimated shared share ${(100 * m.stage1.prior).toFixed(1)}%, ${m.seeds.length} seeds`,
-      `stage 2: ${m.rounds.length} round(s), stop: ${m.stopReason}, M1 weight ${m.weightRf.toFixed(2)}${m.m1Scale ? ` (M1 also trained on the ${out.sourceUsed} source vehicles)` : ''}, final decision: ${learn.decisionText(m.decision)}, predicted shared ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
+      `stage 2: ${m.rounds.length} round(s), stop: ${m.stopReason}, M1 weight ${m.weightRf.toFixed(2)}${m.m1Scale ? ` (M1 also trained on the ${out.sourceUsed} source vehicles)` : ''}, final decision: ${learn.decisionText(m.decision)}, predicted shared ${(100 * ((m.metrics.members as { predictedSharedShare: number }[] | undefined)?.[0].predictedSharedShare ?? (m.metrics.predictedSharedShare as number))).toFixed(1)}%`,
+      ...(m.members
+        ? [
+            `bag: ${m.members.length} runs (train seeds ${m.members.join(', ')}; the lines above are the first run's), predicted shared by each ${(m.metrics.members as { predictedSharedShare: number }[]).map((x) => `${(100 * x.predictedSharedShare).toFixed(1)}%`).join(', ')}; by the mean margin ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
+          ]
+        : []),
       `time: features ${tFeatures.toFixed(1)} s, stage 1 ${m.timings.stage1_s.toFixed(1)} s, stage 2 ${m.timings.stage2_s.toFixed(1)} s, total ${m.timings.total_s.toFixed(1)} s`,
       `wrote ${models}`,
     ];
