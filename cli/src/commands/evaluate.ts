@@ -14,7 +14,7 @@ export const command: Command = {
     pred: { type: 'string', arg: 'FILE', help: 'predictions CSV (vehicle_id,label,p_shared,...)' },
     truth: { type: 'string', arg: 'FILE', help: 'truth labels CSV: vehicle_id,label[,stratum]' },
     out: { type: 'string', arg: 'PATH', help: 'report.md to write (scoring), or the output directory (experiment)' },
-    experiment: { type: 'boolean', help: 'run source-only RF, CNN on seeds, CoTrans and the supervised upper bound' },
+    experiment: { type: 'boolean', help: 'run source-only RF, CNN on seeds, CoTrans (and each run of its bag) and the supervised upper bound' },
     source: { type: 'string', arg: 'PATH', help: 'experiment: labeled source fleet GPS log' },
     'source-labels': { type: 'string', arg: 'FILE', help: 'experiment: source labels CSV' },
     target: { type: 'string', arg: 'PATH', help: 'experiment: target fleet GPS log' },
@@ -30,10 +30,12 @@ export const command: Command = {
 confusion matrix, and recall per stratum when the truth has a stratum column. Every predicted
 vehicle must be in the truth (exit 1 otherwise); truth vehicles without a prediction are reported.
 Experiment: one run on the same data writes DIR/experiment.md (table), DIR/experiment.json,
-DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence).`,
+DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence). With --members
+above 1 the table also scores each run of CoTrans's bag on its own, after the bag's row.`,
   examples: [
     'cotrans evaluate --pred predictions.csv --truth /tmp/tgt/labels.csv --out report.md',
     'cotrans evaluate --experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp',
+    'cotrans evaluate --experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp-1 --members 1',
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
