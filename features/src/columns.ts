@@ -5,7 +5,10 @@ export interface ColumnDoc {
   name: string;
   unit: string;
   definition: string;
-  /** True for the 12 transferable features of the reference work. */
+  /**
+   * Stage 1 links source and target on these: the 12 features of the reference work, plus the shift
+   * structure, which keeps its meaning with sparse reporting, 15 s or 60 s sampling and 3 or 7 active days.
+   */
   transferable: boolean;
 }
 
@@ -40,12 +43,16 @@ export const COLUMN_DOCS: readonly ColumnDoc[] = [
   { name: 'speed_mean_kmh', unit: 'km/h', definition: 'moving distance / moving time (segments >= 5 km/h); 0 without movement', transferable: false },
   { name: 'speed_p50_kmh', unit: 'km/h', definition: 'time-weighted median of moving segment speeds (2 km/h histogram, linear within a bin); 0 without movement', transferable: false },
   { name: 'speed_p90_kmh', unit: 'km/h', definition: 'time-weighted 90th percentile of moving segment speeds; 0 without movement', transferable: false },
+  { name: 'engine_hours_per_day', unit: 'h/day', definition: 'engine-on time per active day: intervals between kept fixes no longer than maxGapS, moving or waiting', transferable: true },
+  { name: 'session_max_h', unit: 'h', definition: 'the longest session of the window: a run of kept fixes no more than maxGapS apart (a platform shift lasts hours, a private trip rarely two)', transferable: true },
+  { name: 'shift_sessions', unit: 'count', definition: 'sessions of at least 2 h in the window (SHIFT_SESSION_S), each counted on the local day it started', transferable: true },
+  { name: 'idle_engine_share', unit: '0-1', definition: 'share of the engine-on time spent slower than 5 km/h (waiting for a fare, a pick-up, traffic); 0 without engine-on time', transferable: false },
   { name: 'weekend_weekday_ratio', unit: 'ratio', definition: '(mean daily km on weekend active days + 1) / (mean daily km on weekday active days + 1), local Saturday/Sunday; NaN when the window has no weekend or no weekday active day', transferable: false },
 ];
 
 /** Every documented feature column, in CSV order (after vehicle_id, flags, n_points). */
 export const FEATURE_COLUMNS: readonly string[] = Object.freeze(COLUMN_DOCS.map((c) => c.name));
-/** The 12 transferable features of the reference work (a subset of FEATURE_COLUMNS). */
+/** Stage 1's features: the 12 of the reference work and the shift structure (a subset of FEATURE_COLUMNS). */
 export const TRANSFERABLE_COLUMNS: readonly string[] = Object.freeze(COLUMN_DOCS.filter((c) => c.transferable).map((c) => c.name));
 /** Columns that may hold NaN, and when (documented above). */
 export const NAN_COLUMNS: readonly string[] = Object.freeze(['sim_days_mean', 'sim_days_entropy', 'weekend_weekday_ratio']);

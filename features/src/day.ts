@@ -23,6 +23,12 @@ export interface DayAgg {
   trips: number;
   tripLenM: number;
   tripDurS: number;
+  /** Engine-on time: intervals between kept fixes no longer than maxGapS, moving or not (s). */
+  engineS: number;
+  /** Longest session (a run of fixes no more than maxGapS apart) that started this day (s). */
+  sessionMaxS: number;
+  /** Sessions of at least SHIFT_SESSION_S that started this day. */
+  longSessions: number;
   /** Stay points, flat: lat, lon, arriveTs, leaveTs. */
   stays: number[];
   lastLat: number;
@@ -48,6 +54,9 @@ export function newDay(day: number): DayAgg {
     trips: 0,
     tripLenM: 0,
     tripDurS: 0,
+    engineS: 0,
+    sessionMaxS: 0,
+    longSessions: 0,
     stays: [],
     lastLat: 0,
     lastLon: 0,
@@ -65,7 +74,7 @@ export interface DaySnapshot {
   stays: number[];
 }
 
-const SCALARS = ['day', 'nPoints', 'distM', 'movingS', 'nightMovingS', 'observedS', 'hourMask', 'trips', 'tripLenM', 'tripDurS', 'lastLat', 'lastLon', 'rgSx', 'rgSy', 'rgSxx'] as const;
+const SCALARS = ['day', 'nPoints', 'distM', 'movingS', 'nightMovingS', 'observedS', 'hourMask', 'trips', 'tripLenM', 'tripDurS', 'lastLat', 'lastLon', 'rgSx', 'rgSy', 'rgSxx', 'engineS', 'sessionMaxS', 'longSessions'] as const;
 
 export function daySnapshot(d: DayAgg): DaySnapshot {
   const hist: number[] = [];
@@ -77,8 +86,9 @@ export function daySnapshot(d: DayAgg): DaySnapshot {
 
 export function dayRestore(s: DaySnapshot): DayAgg {
   const d = newDay(s.s[0]);
+  // a snapshot written before a scalar existed lacks it: that sum starts at 0
   SCALARS.forEach((k, i) => {
-    (d as unknown as Record<string, number>)[k] = s.s[i];
+    (d as unknown as Record<string, number>)[k] = s.s[i] ?? 0;
   });
   for (let i = 0; i < s.hist.length; i += 2) d.speedHist[s.hist[i]] = s.hist[i + 1];
   d.periods = [new Set(s.periods[0]), new Set(s.periods[1]), new Set(s.periods[2]), new Set(s.periods[3])];

@@ -128,6 +128,9 @@ export function summarise(vehicleId: string, days: DayAgg[], opts: ResolvedOptio
   const stayLat: number[] = [];
   const stayLon: number[] = [];
   const stayDur: number[] = [];
+  let engineS = 0;
+  let sessionMax = 0;
+  let shiftSessions = 0;
   let wkndKm = 0;
   let wkndDays = 0;
   let wkKm = 0;
@@ -144,6 +147,9 @@ export function summarise(vehicleId: string, days: DayAgg[], opts: ResolvedOptio
     sx += d.rgSx;
     sy += d.rgSy;
     sxx += d.rgSxx;
+    engineS += d.engineS;
+    if (d.sessionMaxS > sessionMax) sessionMax = d.sessionMaxS;
+    shiftSessions += d.longSessions;
     for (let i = 0; i < SPEED_BINS; i++) hist[i] += d.speedHist[i];
     for (let i = 0; i < d.stays.length; i += 4) {
       stayLat.push(d.stays[i]);
@@ -189,6 +195,14 @@ export function summarise(vehicleId: string, days: DayAgg[], opts: ResolvedOptio
   set('speed_mean_kmh', movingS > 0 ? (movingDist / movingS) * 3.6 : 0);
   set('speed_p50_kmh', histQuantile(hist, SPEED_BIN_KMH, 0.5));
   set('speed_p90_kmh', histQuantile(hist, SPEED_BIN_KMH, 0.9));
+  set('engine_hours_per_day', engineS / 3600 / n);
+  set('session_max_h', sessionMax / 3600);
+  set('shift_sessions', shiftSessions);
+  set('idle_engine_share', engineS > 0 ? Math.max(0, Math.min(1, 1 - movingS / engineS)) : 0);
+  set('engine_hours_per_day', engineS / 3600 / n);
+  set('session_max_h', sessionMax / 3600);
+  set('shift_sessions', shiftSessions);
+  set('idle_engine_share', engineS > 0 ? Math.max(0, Math.min(1, 1 - movingS / engineS)) : 0);
   set('weekend_weekday_ratio', wkndDays && wkDays ? (wkndKm / wkndDays + 1) / (wkKm / wkDays + 1) : NaN);
   return { vehicleId, flags, nPoints, values: v };
 }

@@ -60,6 +60,8 @@ export const MOVING_KMH = 5;
 /** Trips shorter than this are GPS wander between stays, not trips (m). */
 export const MIN_TRIP_M = 250;
 const NIGHT_END_HOUR = 5;
+/** A session at least this long is a shift (s): a private trip rarely lasts two hours, a platform shift does. */
+export const SHIFT_SESSION_S = 2 * 3600;
 
 const SCALAR_STATE = [
   'hasLast', 'lastTs', 'lastLat', 'lastLon',
@@ -69,6 +71,7 @@ const SCALAR_STATE = [
   'started', 'maxSeen', 'wm', 'curDay', 'minDay',
   'hasPend', 'pendKey', 'pendDay', 'pendS',
   'hasAnchor', 'anLat', 'anLon', 'clStart', 'clLast', 'clSumLat', 'clSumLon', 'clN', 'lenAtStart', 'lenAtLast', 'tripStart', 'tripLen',
+  'sessStart',
 ] as const;
 type ScalarKey = (typeof SCALAR_STATE)[number];
 
@@ -161,6 +164,8 @@ export class VehicleWindow {
   private lenAtLast = 0;
   private tripStart = 0;
   private tripLen = 0;
+  /** Start of the current session: fixes no more than maxGapS apart, moving or waiting. */
+  private sessStart = 0;
 
   // derived constants
   private readonly mapK: number;
@@ -385,6 +390,7 @@ export class VehicleWindow {
       this.refLon = lon;
       this.kLon = mPerDegLon(lat);
       this.tripStart = ts;
+      this.sessStart = ts;
     }
     const off = this.clock.offsetMs(ts);
     const local = ts + off;
@@ -459,9 +465,12 @@ export class VehicleWindow {
         const bin = Math.floor(kmh / SPEED_BIN_KMH);
         qd.speedHist[bin < SPEED_BINS ? bin : SPEED_BINS - 1] += dt;
       }
+      if (qd) qd.engineS += dt;
       this.creditTime(qd, day, off);
     } else {
       this.counts.gaps++;
+      this.closeSession(this.qTs);
+      this.sessStart = ts;
       // a long silence without moving is a parked car with the unit off: that is stay time
       if (dist <= this.opts.stayRadiusM) this.creditTime(qd, day, off);
     }
@@ -573,6 +582,17 @@ export class VehicleWindow {
     this.hasAnchor = 0;
   }
 
+  /** The session that started at sessStart ended at endTs: it counts on the day it started. */
+  private closeSession(endTs: number): void {
+    // 0: restored from a snapshot written before sessions were kept
+    if (!(this.sessStart > 0)) return;
+    const d = this.days.get(this.clock.dayOf(this.sessStart));
+    if (!d) return;
+    const s = (endTs - this.sessStart) / 1000;
+    if (s > d.sessionMaxS) d.sessionMaxS = s;
+    if (s >= SHIFT_SESSION_S) d.longSessions++;
+  }
+
   private emitTrip(start: number, end: number, lenM: number): void {
     if (!(end > start) || lenM < MIN_TRIP_M) return;
     const d = this.days.get(this.clock.dayOf(start));
@@ -594,6 +614,7 @@ export class VehicleWindow {
     if (this.hasQ) {
       this.closeCluster();
       this.emitTrip(this.tripStart, this.qTs, this.tripLen);
+      this.closeSession(this.qTs);
     }
     this.flushPend();
     this.closed = true;
@@ -647,8 +668,9 @@ export class VehicleWindow {
     const w = new VehicleWindow(s.vehicleId, s.opts);
     Object.assign(w.counts, s.counts);
     const self = w as unknown as Record<ScalarKey, number>;
+    // a snapshot written before a field existed lacks it (sessStart: sessions start again)
     SCALAR_STATE.forEach((k, i) => {
-      self[k] = s.scalars[i];
+      self[k] = s.scalars[i] ?? 0;
     });
     const buf = Float64Array.from(s.buffer);
     for (let k = 0; k < buf.length / 3; k++) w.insert(buf, k);

@@ -25,8 +25,8 @@ const SPAN = 32768;
 const cell = (x: number, y: number) => (x + SPAN / 2) * SPAN + (y + SPAN / 2);
 
 describe('columns', () => {
-  test('12 transferable columns, all among the feature columns, no raw coordinates', () => {
-    expect(TRANSFERABLE_COLUMNS).toHaveLength(12);
+  test("15 transferable columns (the reference work's 12 and the shift structure), all among the feature columns, no raw coordinates", () => {
+    expect(TRANSFERABLE_COLUMNS).toHaveLength(15);
     for (const c of TRANSFERABLE_COLUMNS) expect(FEATURE_COLUMNS).toContain(c);
     expect(new Set(FEATURE_COLUMNS).size).toBe(FEATURE_COLUMNS.length);
     for (const c of FEATURE_COLUMNS) expect(c).not.toMatch(/lat|lon/);
@@ -178,5 +178,61 @@ describe('flags: vehicles with too little data are flagged, never dropped', () =
     const r = new VehicleWindow('x', OPTS).result();
     expect(r.features.flags).toEqual(['no_data']);
     expect(r.features.nPoints).toBe(0);
+  });
+});
+
+describe('shift structure', () => {
+  const M = 1 / 111_195;
+  /** Fixes every stepS from t for durS, moving north at kmh, stopping still for the last waitS of it. */
+  function session(t: number, durS: number, stepS: number, kmh: number, lat0: number, waitS = 0): GpsPoint[] {
+    const out: GpsPoint[] = [];
+    for (let s = 0; s <= durS; s += stepS) {
+      const moving = Math.min(s, durS - waitS);
+      out.push({ vehicleId: 'v', ts: t + s * 1000, lat: lat0 + (moving * kmh) / 3.6 * M, lon: 13.4 });
+    }
+    return out;
+  }
+  const H = 3600;
+
+  test('a 3 h shift and two short trips: the longest session, shift count and engine hours', () => {
+    const day1 = MONDAY + 7 * H * 1000;
+    const pts = [
+      ...session(day1, 20 * 60, 60, 30, 52.5), // a 20 min trip
+      ...session(day1 + 5 * H * 1000, 3 * H, 60, 25, 52.52, 30 * 60), // a 3 h shift whose last 30 min wait
+      ...session(day1 + 26 * H * 1000, 25 * 60, 60, 30, 52.5), // next day, 25 min
+    ];
+    const r = new VehicleWindow('v', OPTS).add(pts).result();
+    expect(val(r, 'session_max_h')).toBeCloseTo(3, 6);
+    expect(val(r, 'shift_sessions')).toBe(1);
+    // (20 min + 3 h + 25 min) over 2 active days
+    expect(val(r, 'engine_hours_per_day')).toBeCloseTo((20 / 60 + 3 + 25 / 60) / 2, 6);
+    // 30 min of the 3 h 45 min engine-on time were spent still
+    expect(val(r, 'idle_engine_share')).toBeCloseTo(0.5 / (3 + 45 / 60), 2);
+  });
+
+  test('the same shift sampled every 15 s or every 60 s, or cut into a snapshot midway, gives the same structure', () => {
+    const t0 = MONDAY + 18 * H * 1000;
+    const at = (step: number) => new VehicleWindow('v', OPTS).add(session(t0, 4 * H, step, 28, 52.5)).result();
+    for (const name of ['session_max_h', 'shift_sessions', 'engine_hours_per_day']) expect(val(at(15), name), name).toBeCloseTo(val(at(60), name), 6);
+    const pts = session(t0, 4 * H, 60, 28, 52.5);
+    const w = new VehicleWindow('v', { ...OPTS, latenessMs: 0 }).add(pts.slice(0, 100));
+    const back = VehicleWindow.restore(JSON.parse(JSON.stringify(w.snapshot()))).add(pts.slice(100)).result();
+    expect(val(back, 'session_max_h')).toBeCloseTo(4, 6);
+    expect(val(back, 'shift_sessions')).toBe(1);
+  });
+
+  test('a gap longer than maxGapS ends a session; a snapshot written before sessions existed restores', () => {
+    const t0 = MONDAY + 8 * H * 1000;
+    const pts = [...session(t0, 1.5 * H, 60, 30, 52.5), ...session(t0 + 1.75 * H * 1000, 1.5 * H, 60, 30, 52.55)];
+    const r = new VehicleWindow('v', OPTS).add(pts).result();
+    expect(val(r, 'session_max_h')).toBeCloseTo(1.5, 6);
+    expect(val(r, 'shift_sessions')).toBe(0);
+    const w = new VehicleWindow('v', OPTS).add(pts.slice(0, 50));
+    const snap = JSON.parse(JSON.stringify(w.snapshot()));
+    snap.scalars = snap.scalars.slice(0, -1); // no sessStart
+    for (const d of snap.days) d.s = d.s.slice(0, -3); // no engineS, sessionMaxS, longSessions
+    const old = VehicleWindow.restore(snap).add(pts.slice(50)).result();
+    expect(Number.isFinite(val(old, 'session_max_h'))).toBe(true);
+    expect(val(old, 'session_max_h')).toBeCloseTo(1.5, 6);
   });
 });
