@@ -18,7 +18,7 @@ export const command: Command = {
     days: { type: 'string', arg: 'N', help: 'simulated days', default: '7' },
     interval: { type: 'string', arg: 'SECONDS', help: "device sampling interval while the ignition is on (default: the preset's, 60 / 15)" },
     'shared-share': { type: 'string', arg: 'F', help: "share of shared vehicles in [0, 1] (default: the preset's, 0.35 / 0.08)" },
-    mix: { type: 'string', arg: 'K=F,...', help: "shared strata within the shared cars, e.g. full-time=0.4,part-time=0.35,car-sharing=0.25 (normalised; default: the preset's)" },
+    mix: { type: 'string', arg: 'K=F,...', help: "shared strata within the shared cars, e.g. full-time=0.3,part-time=0.25,moonlight=0.25,car-sharing=0.25 (normalised; default: the preset's)" },
     seed: { type: 'string', arg: 'S', help: 'seed (integer); the same options and seed give byte-identical output', default: '1' },
     start: { type: 'string', arg: 'YYYY-MM-DD', help: 'local date of the first day (a Monday by default)', default: '2026-05-04' },
     'parked-fixes': { type: 'boolean', help: 'parked cars keep sending a fix every 10 min (default: fixes only while the ignition is on)' },
@@ -32,7 +32,7 @@ export const command: Command = {
   details: `points.csv.gz has the header vehicle_id,timestamp,lat,lon,speed_kmh,heading (timestamp: epoch ms UTC,
 whole seconds). Rows are in delivery order across vehicles, as a stream would deliver them: time order,
 except late deliveries and retried duplicates of the device model. labels.csv is vehicle_id,label,stratum
-(label shared|private; stratum private|full-time|part-time|car-sharing), one row per vehicle that sent at
+(label shared|private; stratum private|full-time|part-time|moonlight|car-sharing), one row per vehicle that sent at
 least one fix (a car parked the whole time is absent from the log, so from the labels too). city.json holds the extent (bbox),
 centre, IANA time zone, road network figures, zones and every generator parameter.
 Generation streams in constant memory; progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
@@ -105,12 +105,12 @@ function fleetOptions(args: ParsedArgs) {
   };
 }
 
-const MIX_KEYS: Record<string, 'fullTime' | 'partTime' | 'carSharing'> = { 'full-time': 'fullTime', 'part-time': 'partTime', 'car-sharing': 'carSharing' };
+const MIX_KEYS: Record<string, 'fullTime' | 'partTime' | 'moonlight' | 'carSharing'> = { 'full-time': 'fullTime', 'part-time': 'partTime', moonlight: 'moonlight', 'car-sharing': 'carSharing' };
 
 /** "full-time=0.5,car-sharing=0.5" -> { fullTime: 0.5, carSharing: 0.5 }; unnamed strata get 0. */
 function parseMix(raw: string | undefined) {
   if (raw === undefined) return undefined;
-  const mix = { fullTime: 0, partTime: 0, carSharing: 0 };
+  const mix = { fullTime: 0, partTime: 0, moonlight: 0, carSharing: 0 };
   for (const part of raw.split(',')) {
     const [k, v, extra] = part.split('=').map((x) => x.trim());
     const key = MIX_KEYS[k];
@@ -119,7 +119,7 @@ function parseMix(raw: string | undefined) {
     if (!Number.isFinite(share) || share < 0) throw new UserError(`invalid --mix '${raw}': share of ${k} must be a number >= 0`);
     mix[key] = share;
   }
-  if (mix.fullTime + mix.partTime + mix.carSharing <= 0) throw new UserError(`invalid --mix '${raw}': at least one share must be positive`);
+  if (mix.fullTime + mix.partTime + mix.moonlight + mix.carSharing <= 0) throw new UserError(`invalid --mix '${raw}': at least one share must be positive`);
   return mix;
 }
 
