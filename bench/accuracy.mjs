@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { realRows, realTable } from './accuracy-real.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'cli/bin/cotrans.js');
@@ -62,11 +63,14 @@ const { values: opt, positionals } = parseArgs({
     seed: { type: 'string', default: '0' },
     quick: { type: 'boolean', default: false },
     shares: { type: 'boolean', default: false },
+    'real-only': { type: 'boolean', default: false },
+    'skip-real': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
-  console.log('npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]');
+  console.log('npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--real-only | --skip-real] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]');
+  console.log('real rows (after the simulated pairs, where ../shared/data/real/dev-week exists): the dev week as it is (sources 1 and 3), three draws at a realistic share, and halves with and without a real labelled source');
   const list = (ps) => ps.map((p) => `${p.source}:${p.target}${p.name ? ` (${p.name})` : ''}`).join(', ');
   console.log(`pairs (source:target seeds): ${list(PAIRS)}`);
   console.log(`--shares: ${list(SHARES)}`);
@@ -83,6 +87,7 @@ if (opt.pairs) {
   });
 } else if (opt.shares) pairs = SHARES;
 else if (opt.quick) pairs = PAIRS.slice(0, 3);
+if (opt['real-only']) pairs = [];
 const evalArgs = positionals;
 const out = opt.out ?? join(opt.data, 'results');
 
@@ -165,8 +170,29 @@ for (const [name, rs] of [
   const within = rs.filter((r) => r.supervised.f1 - r.cotrans.f1 <= 0.03).length;
   lines.push(`| ${name} (${rs.length}) | ${mean(rs, (r) => r.sourceOnly.f1)} | ${mean(rs, (r) => r.seedsCnn.f1)} | **${mean(rs, (r) => r.cotrans.f1)}** | ${mean(rs, (r) => r.supervised.f1)} | ${(Number(mean(rs, (r) => r.cotrans.f1)) - Number(mean(rs, (r) => r.supervised.f1))).toFixed(1)} | within 3 points: ${within} of ${rs.length} | |`);
 }
-const table = lines.join('\n');
-console.log('\nF1 of shared (precision / recall) [ROC AUC]\n' + table);
-await writeFile(join(out, 'accuracy.md'), `# CoTrans accuracy (bench:accuracy, train seed ${opt.seed}${evalArgs.length ? `, ${evalArgs.join(' ')}` : ''})\n\nF1 of shared (precision / recall) [ROC AUC]\n\n${table}\n`);
-await writeFile(join(out, 'accuracy.json'), JSON.stringify({ seed: Number(opt.seed), evaluateOptions: evalArgs, results }, null, 1));
+const table = results.length ? lines.join('\n') : '';
+if (table) console.log('\nF1 of shared (precision / recall) [ROC AUC]\n' + table);
+
+let real = null;
+const devWeek = join(root, '../shared/data/real/dev-week');
+if (!opt['skip-real']) {
+  const t1 = performance.now();
+  real = await realRows({
+    devWeek,
+    work: join(out, 'real'),
+    source: (seed) => fleet('source', seed, [], 500),
+    experiment: async (sources, targetDir, dir) => {
+      await run(
+        ['evaluate', '--experiment', ...sources.flatMap((s) => ['--source', s.points, '--source-labels', s.labels]), '--target', join(targetDir, 'points.csv.gz'), '--truth', join(targetDir, 'truth.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
+        `${dir}.log`,
+      );
+      return JSON.parse(await readFile(join(dir, 'experiment.json'), 'utf8'));
+    },
+  });
+  if (real) console.log(`\nReal development week (${devWeek}; ${((performance.now() - t1) / 1000).toFixed(0)} s): F1 of shared (precision / recall) [ROC AUC]\n${realTable(real)}`);
+  else console.log(`\nreal rows skipped: ${devWeek} not found`);
+}
+const realMd = real ? `\n\n## Real development week\n\nF1 of shared (precision / recall) [ROC AUC]\n\n${realTable(real)}\n` : '';
+await writeFile(join(out, 'accuracy.md'), `# CoTrans accuracy (bench:accuracy, train seed ${opt.seed}${evalArgs.length ? `, ${evalArgs.join(' ')}` : ''})\n\nF1 of shared (precision / recall) [ROC AUC]\n\n${table}\n${realMd}`);
+await writeFile(join(out, 'accuracy.json'), JSON.stringify({ seed: Number(opt.seed), evaluateOptions: evalArgs, results, real: real?.map((r) => ({ name: r.name, kind: r.kind, sourceSeed: r.sourceSeed, rows: r.exp.rows, vehicles: r.exp.vehicles, sharedShare: r.exp.sharedShare })) ?? null }, null, 1));
 console.log(`\nwrote ${join(out, 'accuracy.md')} and accuracy.json (${((performance.now() - t0) / 60000).toFixed(1)} min)`);

@@ -110,6 +110,14 @@ export function num(
   return v;
 }
 
+/** A repeatable option (`multiple: true`): its values in order; at least one. */
+export function list(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  const all = (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
+  if (!all.length) throw new UserError(`missing required option --${name}`);
+  return all;
+}
+
 export function bool(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }

@@ -1,6 +1,6 @@
 // The learning options `train` and `evaluate --experiment` share: one spec, one parser, so the
 // experiment measures exactly what `train` would build.
-import type { CotrainOptions, Stage1Options } from '@cotrans/learn';
+import type { CotrainOptions, M1View, Stage1Options } from '@cotrans/learn';
 import { type OptionSpec, type ParsedArgs, UserError, num, str } from './kit.js';
 
 const oneOf = <const T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], def: T): T => {
@@ -8,6 +8,9 @@ const oneOf = <const T extends string>(args: ParsedArgs, name: string, allowed: 
   if (!(allowed as readonly string[]).includes(v)) throw new UserError(`invalid --${name} '${v}' (expected ${allowed.join(', ')})`);
   return v as T;
 };
+
+/** An on|off option (default on). */
+export const onOff = (args: ParsedArgs, name: string): boolean => oneOf(args, name, ['on', 'off'] as const, 'on') === 'on';
 
 export const LEARN_OPTIONS: Record<string, OptionSpec> = {
   members: { type: 'string', arg: 'N', help: 'CoTrans runs bagged (train seeds --seed, --seed + 1, ...): the label is the sign of the mean of their margins; 1 = a single run', default: '3' },
@@ -33,12 +36,14 @@ export const LEARN_OPTIONS: Record<string, OptionSpec> = {
   },
   'weight-rf': { type: 'string', arg: 'W', help: 'ensemble weight of M1 (RF) against M2 (CNN), in [0, 1]', default: '0.25' },
   'm1-source': { type: 'string', arg: 'on|off', help: 'M1 (RF) also trains on the labelled source vehicles, each city on its own anchored scale', default: 'on' },
+  'm1-view': { type: 'string', arg: 'transferable|full', help: "M1 (RF)'s features: stage 1's transferable columns, or every column (stays, places and speeds change meaning with how completely a device logs)", default: 'transferable' },
 };
 
-export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean; members: number } {
+export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean; m1View: M1View; members: number } {
   return {
+    m1View: oneOf(args, 'm1-view', ['transferable', 'full'] as const, 'transferable'),
     members: num(args, 'members', { def: 3, integer: true, min: 1, max: 20 })!,
-    m1Source: oneOf(args, 'm1-source', ['on', 'off'] as const, 'on') === 'on',
+    m1Source: onOff(args, 'm1-source'),
     stage1: { alignment: oneOf(args, 'alignment', ['anchored', 'coral', 'standardise', 'none'] as const, 'anchored') },
     cotrain: {
       maxRounds: num(args, 'rounds', { def: 8, integer: true, min: 1 })!,

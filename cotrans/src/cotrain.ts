@@ -191,6 +191,8 @@ export async function cotrain(
     truth?: boolean[];
     /** Labelled rows (e.g. the source fleet, on the same scale as X) M1 trains on every round besides its set. */
     m1Extra?: { X: number[][]; shared: boolean[] };
+    /** Labelled vehicles' images (e.g. the source fleet's) M2 trains on every round besides its set. */
+    m2Extra?: { images: VehicleImageSet[]; shared: boolean[] };
   },
   options: Partial<CotrainOptions> = {},
   onRound?: (log: RoundLog) => void,
@@ -199,6 +201,7 @@ export async function cotrain(
   const n = data.X.length;
   if (data.images.length !== n) throw new RangeError(`feature view has ${n} vehicles, image view ${data.images.length}`);
   if (data.m1Extra && data.m1Extra.X.length !== data.m1Extra.shared.length) throw new RangeError(`m1Extra has ${data.m1Extra.X.length} rows but ${data.m1Extra.shared.length} labels`);
+  if (data.m2Extra && data.m2Extra.images.length !== data.m2Extra.shared.length) throw new RangeError(`m2Extra has ${data.m2Extra.images.length} vehicles but ${data.m2Extra.shared.length} labels`);
   const L1 = new Map<number, boolean>(data.seeds.map((s) => [s.index, s.shared]));
   const L2 = new Map(L1);
   const nShared = [...L1.values()].filter(Boolean).length;
@@ -249,7 +252,8 @@ export async function cotrain(
       rfBrier = c ? s / c : NaN;
     }
     const i2 = [...L2.keys()];
-    const rep = await m2.fit(i2.map((i) => data.images[i]), i2.map((i) => (L2.get(i) ? 1 : 0)), round > 1 ? { maxEpochs: o.refitEpochs } : {});
+    const ex2 = data.m2Extra ?? { images: [], shared: [] };
+    const rep = await m2.fit([...i2.map((i) => data.images[i]), ...ex2.images], [...i2.map((i) => (L2.get(i) ? 1 : 0)), ...ex2.shared.map((v) => (v ? 1 : 0))], round > 1 ? { maxEpochs: o.refitEpochs } : {});
     cnnBrier = rep.heldOut.brier;
     const rawCnn = Array.from(await m2.predict(data.images));
     if (o.reestimatePrior) prior = Math.min(0.95, Math.max(0.02, estimatePrior(rawRf.map((p, i) => (p + rawCnn[i]) / 2), 0.5)));

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FEATURE_COLUMNS, type FleetResult } from '@cotrans/features';
 import { binaryReport, confidenceCurve, perStratumRecall, rocCurve, type BinaryReport } from './metrics.js';
-import { trainCoTrans, type TrainOptions, type TrainOutput } from './pipeline.js';
+import { joinSource, trainCoTrans, type TrainOptions, type TrainOutput } from './pipeline.js';
 import { RandomForestClassifier } from './rf/forest.js';
 import { ImageModel, type ImageModelOptions } from './cnn/images.js';
 import { CoTransBag, featureRows, imageSets } from './model.js';
@@ -78,7 +78,12 @@ async function supervised(target: FleetResult['features'], images: FleetResult['
 
 export async function runExperiment(
   input: { source: FleetResult; sourceLabels: LabelRow[]; target: FleetResult; truth: LabelRow[]; tz: string; imageSize?: number; placedIds?: string[] },
-  opts: TrainOptions & { folds?: number; onStage?: (stage: string, detail?: Record<string, number | string>) => void } = {},
+  opts: TrainOptions & {
+    folds?: number;
+    /** Rows for the CNN on source images: plain, with MMD and with DANN (true). */
+    deepTransfer?: boolean;
+    onStage?: (stage: string, detail?: Record<string, number | string>) => void;
+  } = {},
 ): Promise<ExperimentResult> {
   const seed = opts.seed ?? 0;
   const truthMap = new Map(input.truth.map((l) => [l.vehicleId, l.shared]));
@@ -113,6 +118,22 @@ export async function runExperiment(
   const pSeeds = Array.from(await seedModel.predict(sets), (p) => shiftPrior(p, train.stage1.prior, 0.5));
   seedModel.dispose();
   add('CNN on stage-1 seeds', pSeeds, (performance.now() - t1) / 1000);
+  if (opts.deepTransfer ?? true) {
+    // The seed deck's deep transfer methods: a CNN on the labelled source's images, plain, with an
+    // MMD penalty (DDC/DAN) or with a domain classifier behind a gradient reversal (DANN) against
+    // the unlabelled target's images; a target vehicle scores as M2 scores it.
+    const src = joinSource(input.source, input.sourceLabels);
+    const srcSets = imageSets(src.rows, input.source.images, imageSize);
+    for (const [name, method] of [['CNN on source images', null], ['CNN on source images + MMD (DDC/DAN)', 'mmd'], ['CNN on source images + DANN', 'dann']] as const) {
+      opts.onStage?.('deep-transfer', { method: method ?? 'none' });
+      const t = performance.now();
+      const m = new ImageModel({ seed, ...opts.cotrain?.image });
+      await m.fit(srcSets, src.shared.map((v) => (v ? 1 : 0)), method ? { domain: { vehicles: sets, method } } : {});
+      const p = Array.from(await m.predict(sets));
+      m.dispose();
+      add(name, p, (performance.now() - t) / 1000);
+    }
+  }
   add('CoTrans', train.pShared, tTrain);
   // each run of a bag on its own, after the bag's row (readers find the first row named CoTrans)
   if (train.members.length > 1) {

@@ -1,6 +1,6 @@
 // CoTrans end to end on computed fleets: stage 1 (source RF on the transferable features, aligned,
 // seeds) then stage 2 (co-training M1/M2 on the target), returning the model and its report.
-import { FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, type FleetResult } from '@cotrans/features';
+import { addCounts, emptyCounts, FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, type FleetResult } from '@cotrans/features';
 import { runStage1, type Stage1Options, type Stage1Result } from './stage1.js';
 import { cotrain, type CotrainOptions, type CotrainResult, type RoundLog } from './cotrain.js';
 import { BAG_VERSION, bagProbabilities, CoTransBag, CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
@@ -18,6 +18,17 @@ export interface TrainOptions {
    * labelled forest put on the wrong side (README, Figures).
    */
   m1Source?: boolean;
+  /**
+   * M1's feature view: 'transferable' (stage 1's columns) or 'full' (every column). The full view
+   * adds stays, places and speeds, whose meaning changes with how completely a device logs.
+   */
+  m1View?: M1View;
+  /**
+   * M2 also trains on the labelled source vehicles' images (true by default). Images are in each
+   * vehicle's own frame (km around its most visited cell), so they need no alignment; a CNN on
+   * the simulated source's images alone ranked the real development week as well as stage 1 did.
+   */
+  m2Source?: boolean;
   seed?: number;
   /**
    * CoTrans runs to bag (3 by default): train seeds seed, seed + 1, ...; the label is the sign of the
@@ -77,7 +88,39 @@ export function joinSource(source: FleetResult, labels: LabelRow[], labelsPath =
   return { rows, shared, unlabeled, flagged };
 }
 
+/**
+ * Several labelled sources as one (e.g. a simulated fleet and a few real labelled vehicles): their
+ * vehicles and labels side by side. Each source's features were computed in its own time zone;
+ * a vehicle id may appear in one source only.
+ */
+export function mergeSources(parts: { fleet: FleetResult; labels: LabelRow[]; name: string }[]): { fleet: FleetResult; labels: LabelRow[] } {
+  if (parts.length === 1) return { fleet: parts[0].fleet, labels: parts[0].labels };
+  const seen = new Map<string, string>();
+  const features: FleetResult['features'] = [];
+  const images: FleetResult['images'] = new Map();
+  const cleaningByVehicle: FleetResult['cleaningByVehicle'] = new Map();
+  const labels: LabelRow[] = [];
+  let cleaning = emptyCounts();
+  for (const { fleet, labels: l, name } of parts) {
+    for (const f of fleet.features) {
+      const other = seen.get(f.vehicleId);
+      if (other !== undefined) throw userError(`${name}: vehicle '${f.vehicleId}' is also in ${other}; a vehicle id may appear in one source only`);
+      seen.set(f.vehicleId, name);
+      features.push(f);
+    }
+    for (const [k, v] of fleet.images) images.set(k, v);
+    for (const [k, v] of fleet.cleaningByVehicle) cleaningByVehicle.set(k, v);
+    cleaning = addCounts(cleaning, fleet.cleaning);
+    labels.push(...l);
+  }
+  features.sort((a, b) => (a.vehicleId < b.vehicleId ? -1 : a.vehicleId > b.vehicleId ? 1 : 0));
+  return { fleet: { features, images, cleaning, cleaningByVehicle }, labels };
+}
+
 export const DEFAULT_MEMBERS = 3;
+export type M1View = 'transferable' | 'full';
+export const M1_VIEWS: readonly M1View[] = ['transferable', 'full'];
+export const DEFAULT_M1_VIEW: M1View = 'transferable';
 
 export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): Promise<TrainOutput> {
   const k = opts.members ?? DEFAULT_MEMBERS;
@@ -131,26 +174,37 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
   const trans = [...TRANSFERABLE_COLUMNS];
   const groups: Record<string, number[]> = {};
   trans.forEach((c, i) => {
-    const g = c.startsWith('dist') ? 'distance' : c.startsWith('cov') ? 'coverage' : c.startsWith('sim_days') ? 'day-to-day similarity' : 'within-day similarity';
+    const g = c.startsWith('dist')
+      ? 'distance'
+      : c.startsWith('cov')
+        ? 'coverage'
+        : c.startsWith('sim_days')
+          ? 'day-to-day similarity'
+          : c.startsWith('sim_')
+            ? 'within-day similarity'
+            : 'shift structure';
     (groups[g] ??= []).push(i);
   });
   const s1 = await runStage1({ X: featureRows(src.rows, trans), shared: src.shared }, { X: featureRows(target, trans) }, { ...opts.stage1, featureSets: groups, rf: { seed, ...opts.stage1?.rf } });
   const t1 = performance.now();
 
   opts.onStage?.('stage2', { seeds: s1.seeds.length });
-  const full = [...FEATURE_COLUMNS];
+  const full = (opts.m1View ?? DEFAULT_M1_VIEW) === 'full' ? [...FEATURE_COLUMNS] : trans;
   const truth = opts.truth ? target.map((f) => opts.truth!.get(f.vehicleId) ?? false) : undefined;
   let X = featureRows(target, full);
   let m1Scale: Standardisation | null = null;
   let m1Extra: { X: number[][]; shared: boolean[] } | undefined;
   if (opts.m1Source ?? true) {
     const Xs = featureRows(src.rows, full);
-    m1Scale = fitRobustStandardisation(X);
+    // the target's scale is anchored on the rows stage 1 anchored on (its private cars); without
+    // stage-1 anchoring, on the whole target
+    m1Scale = fitRobustStandardisation(s1.anchorRows.length ? s1.anchorRows.map((i) => X[i]) : X);
     X = standardise(X, m1Scale);
     m1Extra = { X: standardise(Xs, fitRobustStandardisation(Xs.filter((_, i) => !src.shared[i]))), shared: src.shared };
   }
+  const m2Extra = (opts.m2Source ?? true) ? { images: imageSets(src.rows, input.source.images, imageSize), shared: src.shared } : undefined;
   const ct = await cotrain(
-    { X, m1Extra, images: imageSets(target, input.target.images, imageSize), seeds: s1.seeds, prior: s1.prior, truth },
+    { X, m1Extra, m2Extra, images: imageSets(target, input.target.images, imageSize), seeds: s1.seeds, prior: s1.prior, truth },
     { ...opts.cotrain, rf: { seed, ...opts.cotrain?.rf }, image: { seed, ...opts.cotrain?.image } },
     opts.onRound,
   );
@@ -169,7 +223,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
     decision: ct.decision,
     stopReason: ct.stopReason,
     rounds: ct.rounds,
-    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
+    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? true, m1View: opts.m1View ?? DEFAULT_M1_VIEW, m2Source: opts.m2Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
     data: input.hashes ?? { source: '', sourceLabels: '', target: '' },
     metrics: {
       sourceVehicles: src.rows.length,

@@ -81,7 +81,16 @@ export interface Stage1Result {
   prior: number;
   seeds: Seed[];
   mmd: { set: string; columns: number; before: number; after: number }[];
+  /**
+   * Target rows whose statistics anchor the target's scale ('anchored'): the rows a first forest,
+   * trained on the source's raw features, calls private; every row when it calls fewer than
+   * MIN_ANCHOR_SHARE of them private. Empty for the other alignments.
+   */
+  anchorRows: number[];
 }
+
+/** Below this share of the target called private, the anchor falls back to the whole target. */
+export const MIN_ANCHOR_SHARE = 0.2;
 
 function cols(X: number[][], idx: number[]): number[][] {
   return X.map((r) => idx.map((i) => r[i]));
@@ -124,8 +133,19 @@ export async function runStage1(
   const nPos = source.shared.filter(Boolean).length;
   if (nPos === 0 || nPos === source.shared.length) throw Object.assign(new Error(`the source labels hold a single class (${nPos ? 'shared' : 'private'} only): stage 1 needs both`), { exitCode: 1 });
   const anchored = o.alignment === 'anchored';
+  const labels = source.shared.map((s) => (s ? 'shared' : 'private'));
+  // Anchoring: private cars of both cities on one scale. The source's are labelled; the target's are
+  // those a forest on the raw (location-invariant) features calls private, so the target's own share
+  // of shared vehicles, 2% or 50%, does not move its scale.
+  let anchorRows: number[] = [];
+  if (anchored) {
+    const first = await new RandomForestClassifier(o.rf).fit(source.X, labels);
+    const p0 = first.probaOf(target.X, 'shared');
+    anchorRows = p0.flatMap((p, i) => (p < 0.5 ? [i] : []));
+    if (anchorRows.length < Math.max(2, MIN_ANCHOR_SHARE * target.X.length)) anchorRows = target.X.map((_, i) => i);
+  }
   const sStats = anchored ? fitRobustStandardisation(source.X.filter((_, i) => !source.shared[i])) : fitStandardisation(source.X);
-  const tStats = anchored ? fitRobustStandardisation(target.X) : fitStandardisation(target.X);
+  const tStats = anchored ? fitRobustStandardisation(anchorRows.map((i) => target.X[i])) : fitStandardisation(target.X);
   let Xs: number[][];
   let Xt: number[][];
   let coral: Matrix | null = null;
@@ -152,12 +172,12 @@ export async function runStage1(
     before: mmd(cols(beforeS, idx), cols(beforeT, idx)),
     after: o.alignment === 'none' ? mmd(cols(beforeS, idx), cols(beforeT, idx)) : mmd(cols(Xs, idx), cols(Xt, idx)),
   }));
-  const rf = await new RandomForestClassifier(o.rf).fit(Xs, source.shared.map((s) => (s ? 'shared' : 'private')), { onProgress: o.onProgress });
+  const rf = await new RandomForestClassifier(o.rf).fit(Xs, labels, { onProgress: o.onProgress });
   // The forest is class-balanced, so its posteriors assume a prior of 1/2.
   const pBalanced = rf.probaOf(Xt, 'shared');
   const prior = o.prior === 'em' ? estimatePrior(pBalanced, 0.5) : pBalanced.filter((p) => p >= 0.5).length / pBalanced.length;
   const pShared = pBalanced.map((p) => shiftPrior(p, prior, 0.5));
-  return { rf, alignment: o.alignment, source: sStats, target: tStats, coral, pShared, pBalanced, prior, seeds: chooseSeeds(o.seeds.balanced ? pBalanced : pShared, o.seeds, prior), mmd: mmdRows };
+  return { rf, alignment: o.alignment, source: sStats, target: tStats, coral, pShared, pBalanced, prior, seeds: chooseSeeds(o.seeds.balanced ? pBalanced : pShared, o.seeds, prior), mmd: mmdRows, anchorRows };
 }
 
 /** Applies a stage-1 alignment to new target rows (with the target statistics fitted at training). */

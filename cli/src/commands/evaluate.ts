@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from '../kit.js';
-import { UserError, bool, num, str } from '../kit.js';
+import { UserError, bool, list, num, str } from '../kit.js';
 import { progress } from '../progress.js';
-import { LEARN_OPTIONS, learnOptions } from '../learn-options.js';
+import { LEARN_OPTIONS, learnOptions, onOff } from '../learn-options.js';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) + '%' : 'n/a');
 
@@ -15,8 +15,8 @@ export const command: Command = {
     truth: { type: 'string', arg: 'FILE', help: 'truth labels CSV: vehicle_id,label[,stratum]' },
     out: { type: 'string', arg: 'PATH', help: 'report.md to write (scoring), or the output directory (experiment)' },
     experiment: { type: 'boolean', help: 'run source-only RF, CNN on seeds, CoTrans (and each run of its bag) and the supervised upper bound' },
-    source: { type: 'string', arg: 'PATH', help: 'experiment: labeled source fleet GPS log' },
-    'source-labels': { type: 'string', arg: 'FILE', help: 'experiment: source labels CSV' },
+    source: { type: 'string', arg: 'PATH', multiple: true, help: 'experiment: labeled source fleet GPS log; give it again for another source, each with its own --source-labels' },
+    'source-labels': { type: 'string', arg: 'FILE', multiple: true, help: 'experiment: source labels CSV, one per --source, in the same order' },
     target: { type: 'string', arg: 'PATH', help: 'experiment: target fleet GPS log' },
     tz: { type: 'string', arg: 'Area/City', help: 'experiment: time zone of both fleets (default: city.json next to each)' },
     folds: { type: 'string', arg: 'K', help: 'experiment: folds of the supervised upper bound', default: '5' },
@@ -25,6 +25,7 @@ export const command: Command = {
     real: { type: 'string', arg: 'PATH', help: 'experiment: real shared vehicles (e.g. a Cabspotting week) to place into the target pool; their recall is reported' },
     'real-tz': { type: 'string', arg: 'Area/City', help: 'experiment: time zone of --real (e.g. America/Los_Angeles)' },
     'real-format': { type: 'string', arg: 'FORMAT', help: 'experiment: format of --real', default: 'auto' },
+    'deep-transfer': { type: 'string', arg: 'on|off', help: 'experiment: rows for a CNN on the source images, plain, with an MMD penalty (DDC/DAN) and with a gradient-reversal domain classifier (DANN) against the target images', default: 'on' },
   },
   details: `Scoring: accuracy, precision, recall and F1 of 'shared', ROC AUC (from p_shared), the
 confusion matrix, and recall per stratum when the truth has a stratum column. Every predicted
@@ -40,11 +41,12 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
   async run(args) {
     const learn = await import('@cotrans/learn');
     if (bool(args, 'experiment')) {
-      const source = str(args, 'source', true);
+      const sources = list(args, 'source');
+      const labelPaths = list(args, 'source-labels');
+      if (labelPaths.length !== sources.length) throw new UserError(`--source given ${sources.length} time(s) but --source-labels ${labelPaths.length}: one labels file per source, in the same order`);
       const target = str(args, 'target', true);
       const out = str(args, 'out', true);
       const learnOpts = learnOptions(args);
-      const labels = await learn.readLabels(str(args, 'source-labels', true));
       const truth = await learn.readLabels(str(args, 'truth', true));
       const tz = str(args, 'tz');
       const load = async (p: string, name: string) => {
@@ -53,7 +55,9 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
         bar.done({ vehicles: f.features.length });
         return f;
       };
-      const src = await load(source, 'source');
+      const parts = [];
+      for (const [i, source] of sources.entries()) parts.push({ fleet: await load(source, sources.length > 1 ? `source ${i + 1}` : 'source'), labels: await learn.readLabels(labelPaths[i]), name: source });
+      const { fleet: src, labels } = learn.mergeSources(parts);
       const tgt = await load(target, 'target');
       let placedIds: string[] | undefined;
       const realPath = str(args, 'real');
@@ -84,6 +88,7 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
         {
           seed: num(args, 'seed', { def: 0, integer: true, min: 0 }),
           folds: num(args, 'folds', { def: 5, integer: true, min: 2, max: 20 }),
+          deepTransfer: onOff(args, 'deep-transfer'),
           ...learnOpts,
           onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'experiment', stage, ...d }) + '\n'),
           onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', round: r.round, agreement: r.agreement, kappa: r.kappa, seconds: r.seconds }) + '\n'),

@@ -1,5 +1,5 @@
 import type { Command } from '../kit.js';
-import { UserError, num, str } from '../kit.js';
+import { UserError, list, num, str } from '../kit.js';
 import { LEARN_OPTIONS, learnOptions } from '../learn-options.js';
 import { progress } from '../progress.js';
 
@@ -8,8 +8,8 @@ export const command: Command = {
   summary: 'train CoTrans (stage 1 linking + stage 2 co-training) into a model directory',
   usage: 'cotrans train --source <points> --source-labels <labels.csv> --target <points> --models DIR [--tz Area/City] [options]',
   options: {
-    source: { type: 'string', arg: 'PATH', help: 'labeled source fleet GPS log (file or directory)' },
-    'source-labels': { type: 'string', arg: 'FILE', help: 'source labels CSV: vehicle_id,label[,stratum] (label shared|private)' },
+    source: { type: 'string', arg: 'PATH', multiple: true, help: 'labeled source fleet GPS log (file or directory); give it again for another source (e.g. a simulated fleet and a few real labelled cars), each with its own --source-labels' },
+    'source-labels': { type: 'string', arg: 'FILE', multiple: true, help: 'source labels CSV: vehicle_id,label[,stratum] (label shared|private), one per --source, in the same order' },
     target: { type: 'string', arg: 'PATH', help: 'unlabeled target fleet GPS log' },
     models: { type: 'string', arg: 'DIR', help: 'model directory to write (replaced atomically)' },
     tz: { type: 'string', arg: 'Area/City', help: 'time zone of both fleets; default: city.json next to each input' },
@@ -20,11 +20,13 @@ export const command: Command = {
     'eval-truth': { type: 'string', arg: 'FILE', help: 'target labels for the round log only (pseudo-label accuracy); never used to train' },
   },
   details: `Computes features and images of both fleets, trains the random forest on the source's 12
-transferable features (domains aligned, MMD reported), picks confident target seeds per class,
-then co-trains M1 (RF on the full feature view; it also learns from the labelled source
+transferable features (the reference work's 12 and the shift structure; domains aligned on their
+private cars, MMD reported), picks confident target seeds per class, then co-trains M1 (RF on
+the same transferable view, or every column with --m1-view full; it also learns from the labelled source
 vehicles, each city on its own anchored scale, unless --m1-source off) and M2 (CNN on day images;
-a vehicle scores by its best days) on the target; a run's label cuts the ensemble's log-odds at
-Otsu's threshold over the target (the cut is stored, and classify applies it). --members runs
+a vehicle scores by its best days) on the target; a run's label cuts the ensemble's log-odds
+(--decision; the cut is stored, and classify applies it). Several --source/--source-labels pairs
+are one labelled source: their vehicles side by side (ids must differ between sources). --members runs
 (3 by default, train seeds --seed, --seed + 1, ...) are bagged: the label is the sign of the mean
 of their margins (log-odds minus cut). Writes DIR with manifest.json (version, columns, alignment,
 seeds, ensemble weight, round log, data hashes, metrics, timings; with several members: their
@@ -37,19 +39,19 @@ an empty target.`,
     'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley-emphasis --weight-rf 0.5 --m1-source off',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-1 --members 1   # one run, a third of the time',
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --source real-few.csv.gz --source-labels real-few-labels.csv --target pool.csv.gz --tz America/Los_Angeles --models /tmp/models-r   # a simulated and a small real labelled source',
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
-    const source = str(args, 'source', true);
-    const labelsPath = str(args, 'source-labels', true);
+    const sources = list(args, 'source');
+    const labelPaths = list(args, 'source-labels');
+    if (labelPaths.length !== sources.length) throw new UserError(`--source given ${sources.length} time(s) but --source-labels ${labelPaths.length}: one labels file per source, in the same order`);
     const targetPath = str(args, 'target', true);
     const models = str(args, 'models', true);
     const learnOpts = learnOptions(args);
     const format = (str(args, 'format') ?? 'auto') as 'auto';
     const tz = str(args, 'tz');
-    const sourceTz = await learn.resolveTz(source, str(args, 'source-tz') ?? tz, '--source-tz or --tz');
     const targetTz = await learn.resolveTz(targetPath, tz);
-    const labels = await learn.readLabels(labelsPath);
     const truth = str(args, 'eval-truth') ? await learn.readLabels(str(args, 'eval-truth')!) : undefined;
     const seed = num(args, 'seed', { def: 0, integer: true, min: 0 })!;
     const t0 = performance.now();
@@ -59,11 +61,18 @@ an empty target.`,
       bar.done({ vehicles: f.features.length });
       return f;
     };
-    const src = await load(source, sourceTz, 'source');
+    const parts = [];
+    for (const [i, source] of sources.entries()) {
+      const sourceTz = await learn.resolveTz(source, str(args, 'source-tz') ?? tz, '--source-tz or --tz');
+      const fleet = await load(source, sourceTz, sources.length > 1 ? `source ${i + 1}` : 'source');
+      parts.push({ fleet, labels: await learn.readLabels(labelPaths[i]), name: source });
+    }
+    const { fleet: src, labels } = learn.mergeSources(parts);
     const tgt = await load(targetPath, targetTz, 'target');
     if (!tgt.features.length) throw new UserError(`${targetPath}: the target holds no vehicles`);
     const tFeatures = (performance.now() - t0) / 1000;
-    const hashes = { source: await learn.hashInput(source), sourceLabels: await learn.hashInput(labelsPath), target: await learn.hashInput(targetPath) };
+    const hash = async (ps: string[]) => (await Promise.all(ps.map((p) => learn.hashInput(p)))).join('+');
+    const hashes = { source: await hash(sources), sourceLabels: await hash(labelPaths), target: await learn.hashInput(targetPath) };
     const out = await learn.trainCoTrans(
       { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes },
       {

@@ -8,6 +8,7 @@ import { Cnn, type CnnConfig, type EpochLog } from './net.js';
 import type { BackendPreference } from './backend.js';
 import { mulberry32, shuffle } from '../rng.js';
 import { logit, sigmoid } from '../decision.js';
+import type { DomainMethod } from './domain.js';
 
 /** Structurally @cotrans/features' VehicleImages. */
 export interface VehicleImageSet {
@@ -111,7 +112,16 @@ export class ImageModel {
    * Trains (or, called again, continues training: warm start) on vehicles with 0/1 labels.
    * Validation is by vehicle, so no vehicle's days sit on both sides.
    */
-  async fit(vehicles: VehicleImageSet[], labels: number[], opts: { maxEpochs?: number; onEpoch?: (which: 'day' | 'vehicle', log: EpochLog) => void } = {}): Promise<ImageFitReport> {
+  async fit(
+    vehicles: VehicleImageSet[],
+    labels: number[],
+    opts: {
+      maxEpochs?: number;
+      onEpoch?: (which: 'day' | 'vehicle', log: EpochLog) => void;
+      /** Unlabelled vehicles of another domain (the target) and the deep transfer term that aligns the two (domain.ts). */
+      domain?: { vehicles: VehicleImageSet[]; method: DomainMethod; weight?: number };
+    } = {},
+  ): Promise<ImageFitReport> {
     if (!vehicles.length) throw new RangeError('no vehicles to train the image model on');
     await this.ensureNets(vehicles[0].size);
     const rand = mulberry32(this.options.seed ^ 0x2545f491);
@@ -133,12 +143,14 @@ export class ImageModel {
     const vehData = (idx: number[]) => ({ images: concat(idx.map((i) => stackDays(vehicles[i], this.options.dayChannels))), labels: idx.map((i) => labels[i]) });
     if (this.day) {
       const tr = dayData(trIdx);
-      const r = await this.day.fit(tr.images, tr.labels, { maxEpochs: opts.maxEpochs, validation: nVal ? dayData(valIdx) : undefined, onEpoch: (l) => opts.onEpoch?.('day', l) });
+      const domain = opts.domain && { method: opts.domain.method, weight: opts.domain.weight ?? 1, target: concat(opts.domain.vehicles.flatMap(dayImages)) };
+      const r = await this.day.fit(tr.images, tr.labels, { maxEpochs: opts.maxEpochs, validation: nVal ? dayData(valIdx) : undefined, onEpoch: (l) => opts.onEpoch?.('day', l), domain });
       report.day = { epochs: r.epochs, bestEpoch: r.bestEpoch };
     }
     if (this.vehicle) {
       const tr = vehData(trIdx);
-      const r = await this.vehicle.fit(tr.images, tr.labels, { maxEpochs: opts.maxEpochs, validation: nVal ? vehData(valIdx) : undefined, onEpoch: (l) => opts.onEpoch?.('vehicle', l) });
+      const domain = opts.domain && { method: opts.domain.method, weight: opts.domain.weight ?? 1, target: concat(opts.domain.vehicles.map((v) => stackDays(v, this.options.dayChannels))) };
+      const r = await this.vehicle.fit(tr.images, tr.labels, { maxEpochs: opts.maxEpochs, validation: nVal ? vehData(valIdx) : undefined, onEpoch: (l) => opts.onEpoch?.('vehicle', l), domain });
       report.vehicle = { epochs: r.epochs, bestEpoch: r.bestEpoch };
     }
     if (nVal) {

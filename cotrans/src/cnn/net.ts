@@ -6,6 +6,7 @@ import path from 'node:path';
 import { initTf, type BackendPreference, type Tf } from './backend.js';
 import { makeConv2dValid, padSame, pool } from './layers.js';
 import { mulberry32, shuffle } from '../rng.js';
+import { dannScale, makeGradientReversal, mkMmd, type DomainAdaptation } from './domain.js';
 
 export interface ConvBlock {
   filters: number;
@@ -149,6 +150,11 @@ export class Cnn {
 
   /** Logits [n, 1]. Dropout only when `dropoutSeed` is given (training). */
   private forward(x: tfjs.Tensor4D, dropoutSeed?: number): tfjs.Tensor2D {
+    return this.head(this.features(x), dropoutSeed);
+  }
+
+  /** The dense layer's activations [n, dense]: what the domain terms compare across domains. */
+  private features(x: tfjs.Tensor4D): tfjs.Tensor2D {
     const tf = this.tf;
     const c = this.config;
     let h = x;
@@ -161,7 +167,14 @@ export class Cnn {
     });
     const nc = 2 * c.convs.length;
     let d = tf.reshape(h, [h.shape[0], this.flatSize]) as tfjs.Tensor2D;
-    d = tf.relu(tf.add(tf.matMul(d, this.vars[nc] as unknown as tfjs.Tensor2D), this.vars[nc + 1])) as tfjs.Tensor2D;
+    return tf.relu(tf.add(tf.matMul(d, this.vars[nc] as unknown as tfjs.Tensor2D), this.vars[nc + 1])) as tfjs.Tensor2D;
+  }
+
+  private head(features: tfjs.Tensor2D, dropoutSeed?: number): tfjs.Tensor2D {
+    const tf = this.tf;
+    const c = this.config;
+    const nc = 2 * c.convs.length;
+    let d = features;
     if (dropoutSeed !== undefined && c.dropout > 0) d = tf.dropout(d, c.dropout, undefined, dropoutSeed) as tfjs.Tensor2D;
     return tf.add(tf.matMul(d, this.vars[nc + 2] as unknown as tfjs.Tensor2D), this.vars[nc + 3]) as tfjs.Tensor2D;
   }
@@ -196,6 +209,8 @@ export class Cnn {
       validation?: { images: Float32Array; labels: ArrayLike<number> };
       /** Overrides config.maxEpochs (a warm-started refit needs fewer). */
       maxEpochs?: number;
+      /** Unlabelled target samples and a domain term (MMD or DANN) added to the loss of every batch. */
+      domain?: DomainAdaptation;
     } = {},
   ): Promise<CnnFitResult> {
     const tf = this.tf;
@@ -224,6 +239,27 @@ export class Cnn {
       const neg = tw - pos;
       if (pos > 0 && neg > 0) for (let i = 0; i < n; i++) w[i] *= labels[i] > 0.5 ? tw / (2 * pos) : tw / (2 * neg);
     }
+    const dom = opts.domain;
+    const nTarget = dom ? dom.target.length / per : 0;
+    if (dom && (!Number.isInteger(nTarget) || nTarget < 2)) throw new RangeError(`domain adaptation needs at least 2 target samples of ${c.inputSize}x${c.inputSize}x${c.channels}, got ${dom.target.length / per}`);
+    // DANN's domain classifier: trained for this fit only, never saved
+    const domVars: tfjs.Variable[] = [];
+    if (dom?.method === 'dann') {
+      const r = mulberry32(c.seed ^ 0xd0a1);
+      domVars.push(tf.variable(tf.tensor(glorot(r, [c.dense, 1], c.dense, 1), [c.dense, 1])), tf.variable(tf.zeros([1])));
+    }
+    const reverse = dom?.method === 'dann' ? makeGradientReversal(tf) : null;
+    let progress = 0;
+    const domainLoss = (source: tfjs.Tensor2D, seed: number): tfjs.Scalar => {
+      const tr = mulberry32(seed);
+      const rows = Array.from({ length: source.shape[0] }, () => Math.floor(tr() * nTarget));
+      const target = this.features(this.batchTensor(dom!.target, rows));
+      if (dom!.method === 'mmd') return mkMmd(tf, source, target);
+      const z = reverse!(tf.concat([source, target], 0) as tfjs.Tensor2D, tf.scalar(dannScale(progress)));
+      const logit = tf.add(tf.matMul(z, domVars[0] as unknown as tfjs.Tensor2D), domVars[1]) as tfjs.Tensor2D;
+      const y = tf.concat([tf.zeros([source.shape[0], 1]), tf.ones([target.shape[0], 1])], 0);
+      return tf.losses.sigmoidCrossEntropy(y, logit) as tfjs.Scalar;
+    };
     const optimizer = tf.train.adam(c.learningRate);
     const epochs: EpochLog[] = [];
     let best = Infinity;
@@ -235,8 +271,10 @@ export class Cnn {
       const x = this.batchTensor(images, rows);
       const y = tf.tensor2d(rows.map((r) => labels[r]), [rows.length, 1]);
       const sw = tf.tensor2d(rows.map((r) => w[r]), [rows.length, 1]);
-      const logits = this.forward(x, training ? seed : undefined);
-      return tf.losses.sigmoidCrossEntropy(y, logits, sw) as tfjs.Scalar;
+      if (!(dom && training)) return tf.losses.sigmoidCrossEntropy(y, this.forward(x, training ? seed : undefined), sw) as tfjs.Scalar;
+      const f = this.features(x);
+      const cls = tf.losses.sigmoidCrossEntropy(y, this.head(f, seed), sw) as tfjs.Scalar;
+      return tf.add(cls, tf.mul(dom.weight, domainLoss(f, (seed ?? 0) ^ 0x7a3d))) as tfjs.Scalar;
     };
     try {
       for (let epoch = 1; epoch <= maxEpochs; epoch++) {
@@ -246,7 +284,8 @@ export class Cnn {
         for (let b = 0; b < train.length; b += c.batchSize) {
           const rows = train.slice(b, b + c.batchSize);
           const seed = Math.floor(rand() * 2 ** 31);
-          const loss = tf.tidy(() => optimizer.minimize(() => lossOn(rows, true, seed), true, this.vars) as tfjs.Scalar);
+          progress = (epoch - 1 + b / train.length) / maxEpochs;
+          const loss = tf.tidy(() => optimizer.minimize(() => lossOn(rows, true, seed), true, [...this.vars, ...domVars]) as tfjs.Scalar);
           sum += (await loss.data())[0] * rows.length;
           loss.dispose();
         }
@@ -286,6 +325,7 @@ export class Cnn {
       }
     } finally {
       optimizer.dispose();
+      for (const v of domVars) v.dispose();
     }
     this.restore(bestWeights);
     return { epochs, bestEpoch, stoppedEarly };
