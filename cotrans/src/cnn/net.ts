@@ -166,7 +166,7 @@ export class Cnn {
       h = pool(tf, h, b.pool, b.poolType, 'custom');
     });
     const nc = 2 * c.convs.length;
-    let d = tf.reshape(h, [h.shape[0], this.flatSize]) as tfjs.Tensor2D;
+    const d = tf.reshape(h, [h.shape[0], this.flatSize]) as tfjs.Tensor2D;
     return tf.relu(tf.add(tf.matMul(d, this.vars[nc] as unknown as tfjs.Tensor2D), this.vars[nc + 1])) as tfjs.Tensor2D;
   }
 
