@@ -1,5 +1,6 @@
 // Batch over a whole fleet: one VehicleWindow per vehicle, fed from batches of fixes in any
 // vehicle interleaving, then every vehicle's result.
+import { UserError } from '@cotrans/core';
 import type { GpsPoint } from '@cotrans/ingest';
 import type { VehicleImages } from './images.js';
 import { resolveOptions, type Bbox, type FeatureOptions } from './options.js';
@@ -28,7 +29,7 @@ export interface ComputeFleetOptions extends FeatureOptions {
 export async function computeFleet(points: AsyncIterable<GpsPoint[]> | Iterable<GpsPoint[]>, opts: ComputeFleetOptions): Promise<FleetResult> {
   const ro = resolveOptions(opts);
   if (ro.frame === 'city' && ro.images && !ro.bbox) {
-    throw Object.assign(new Error("features: frame 'city' needs a bbox (minLon,minLat,maxLon,maxLat); fleetBbox() takes it from the data"), { exitCode: 1 });
+    throw new UserError("features: frame 'city' needs a bbox (minLon,minLat,maxLon,maxLat); fleetBbox() takes it from the data");
   }
   const windows = new Map<string, VehicleWindow>();
   const stage = new FixStage();
@@ -104,7 +105,7 @@ export async function fleetBbox(points: AsyncIterable<GpsPoint[]> | Iterable<Gps
       m++;
     }
   }
-  if (m === 0) throw Object.assign(new Error('features: no fixes to take a bbox from'), { exitCode: 1 });
+  if (m === 0) throw new UserError('features: no fixes to take a bbox from');
   lat = lat.slice(0, m).sort();
   lon = lon.slice(0, m).sort();
   const q = (a: Float64Array, f: number) => a[Math.min(a.length - 1, Math.max(0, Math.floor(f * (a.length - 1))))];

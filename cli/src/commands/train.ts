@@ -40,6 +40,7 @@ an empty target.`,
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
+    const ingest = await import('@cotrans/ingest');
     const source = str(args, 'source', true);
     const labelsPath = str(args, 'source-labels', true);
     const targetPath = str(args, 'target', true);
@@ -56,7 +57,9 @@ an empty target.`,
     const load = async (p: string, tzone: string, name: string) => {
       const bar = progress(`features ${name}`);
       const f = await learn.loadFleet(p, { tz: tzone, format, onProgress: (n) => bar.update(n) });
-      bar.done({ vehicles: f.features.length });
+      bar.done({ vehicles: f.features.length, ...ingest.summaryRecord(f.read) });
+      process.stdout.write(`${name}: ${ingest.summaryLines(f.read).join('\n')}\n`);
+      if (!f.features.length) throw ingest.nothingUsable(p, f.read);
       return f;
     };
     const src = await load(source, sourceTz, 'source');
