@@ -3,7 +3,7 @@
 
 /** Default number of characters of the input a message quotes. */
 export const EXCERPT_CHARS = 60;
-/** Longest message the CLI prints for a user error. */
+/** A message the CLI prints for a user error is shorter than this. */
 export const MESSAGE_CHARS = 300;
 
 // C0/C1 controls, DEL, lone surrogates, the replacement character (bytes that were not UTF-8),
@@ -38,9 +38,9 @@ export function excerpt(s: string, max = EXCERPT_CHARS): string {
   return cut ? `${safe}… (${s.length} chars)` : safe;
 }
 
-/** A message as one line of at most `max` characters: line breaks become spaces, controls escaped. */
+/** A message as one line shorter than `max` characters: line breaks become spaces, controls escaped. */
 export function oneLine(message: string, max = MESSAGE_CHARS): string {
   const flat = message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
   const safe = flat.replace(UNSAFE, (c) => (c === '\\' ? c : escapeChar(c)));
-  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
+  return safe.length >= max ? `${safe.slice(0, max - 2)}…` : safe;
 }

@@ -1,6 +1,6 @@
 // The one summary every reading command prints after a read, and the same counts for its JSON log
 // line: lines read, points kept, lines skipped by reason, and a few samples as file:line: reason.
-import { UserError } from '@cotrans/core';
+import { UserError, excerpt } from '@cotrans/core';
 import type { ReadSummary } from './read-points.js';
 
 /** Samples a command prints by default (the reader keeps up to its maxSamples). */
@@ -29,6 +29,7 @@ export function summaryRecord(s: ReadSummary): { lines_read: number; points_kept
  * first sample, so the user sees why without a second run.
  */
 export function nothingUsable(input: string, s: ReadSummary, what = 'no usable vehicle'): UserError {
-  const first = s.samples[0] ? `; first: ${s.samples[0]}` : '';
-  return new UserError(`${input}: ${what}: read ${s.lines} line(s), kept ${s.points} point(s), skipped ${s.skipped} bad line(s)${reasonsText(s)}${first}`, { file: input });
+  // the reasons and more samples are in the summary printed before; the first sample says enough here
+  const first = s.samples[0] ? `; first: ${excerpt(s.samples[0], 120)}` : '';
+  return new UserError(`${input}: ${what}: read ${s.lines} line(s), kept ${s.points} point(s), skipped ${s.skipped} bad line(s)${first}`, { file: input });
 }
