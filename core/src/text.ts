@@ -28,13 +28,22 @@ export function hasControl(s: string): boolean {
   return CONTROL.test(s);
 }
 
-/** At most `max` characters of `s` (then "… (N chars)"), control and binary bytes escaped. */
+/**
+ * At most `max` characters of `s` as shown (escapes count at their shown length; then
+ * "… (N chars)"), control and binary bytes escaped.
+ */
 export function excerpt(s: string, max = EXCERPT_CHARS): string {
-  const cut = s.length > max;
-  let head = cut ? s.slice(0, max) : s;
-  // never end on half a surrogate pair
-  if (cut && /[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
-  const safe = head.replace(UNSAFE, escapeChar);
+  // only the head can be shown: escape at most `max` characters of it
+  let head = s.length > max ? s.slice(0, max) : s;
+  if (head.length < s.length && /[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1); // never half a pair
+  let safe = head.replace(UNSAFE, escapeChar);
+  let cut = head.length < s.length;
+  if (safe.length > max) {
+    cut = true;
+    // cut at an escape's start, not inside one
+    const esc = safe.lastIndexOf('\\', max);
+    safe = safe.slice(0, esc > max - 6 ? esc : max);
+  }
   return cut ? `${safe}… (${s.length} chars)` : safe;
 }
 

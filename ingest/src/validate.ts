@@ -40,7 +40,8 @@ export function pointProblem(
   if (ts < MIN_TS_MS) return `ts ${ts} is before 1990 (epoch seconds given as milliseconds?)`;
   const now = opts.now ?? Date.now();
   const maxFuture = opts.maxFutureMs ?? MAX_FUTURE_MS;
-  if (ts > now + maxFuture) return `ts ${new Date(ts).toISOString()} is more than ${Math.round(maxFuture / 3600000)} h in the future`;
+  // beyond Date's range (±8.64e15 ms) there is no ISO text to show
+  if (ts > now + maxFuture) return `ts ${ts <= 8.64e15 ? new Date(ts).toISOString() : ts} is more than ${Math.round(maxFuture / 3600000)} h in the future`;
   if (!isNum(lat)) return `lat must be a number, got ${typeName(lat)}`;
   if (!Number.isFinite(lat)) return `lat is not a finite number (${lat})`;
   if (lat < -90 || lat > 90) return `lat ${lat} out of range [-90, 90]`;
