@@ -138,6 +138,29 @@ describe('bad files', () => {
     expect(e.code, e.err).toBe(0);
   });
 
+  it('a shuffled log gives the same features and predictions as the sorted one', async () => {
+    const lines = gunzipSync(readFileSync(p('tgt', 'points.csv.gz'))).toString('utf8').trim().split('\n');
+    const body = lines.slice(1);
+    let seed = 7;
+    for (let i = body.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const j = seed % (i + 1);
+      [body[i], body[j]] = [body[j], body[i]];
+    }
+    writeFileSync(p('shuffled.csv'), [lines[0], ...body].join('\n') + '\n');
+    const a = await run(['features', p('tgt', 'points.csv.gz'), '--out', p('f-sorted.csv')]);
+    const b = await run(['features', p('shuffled.csv'), '--tz', 'Europe/Berlin', '--out', p('f-shuffled.csv')]);
+    expect(a.code, a.err).toBe(0);
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).not.toMatch(/note: \d+ fix\(es\) arrived/);
+    expect(readFileSync(p('f-shuffled.csv'), 'utf8')).toBe(readFileSync(p('f-sorted.csv'), 'utf8'));
+    for (const [input, out] of [[p('tgt', 'points.csv.gz'), 'pred-sorted.csv'], [p('shuffled.csv'), 'pred-shuffled.csv']]) {
+      const r = await run(['classify', '--models', models(), '--input', input, '--tz', 'Europe/Berlin', '--out', p(out)]);
+      expect(r.code, r.err).toBe(0);
+    }
+    expect(readFileSync(p('pred-shuffled.csv'), 'utf8')).toBe(readFileSync(p('pred-sorted.csv'), 'utf8'));
+  });
+
   it('classify --windows neither reads nor writes a file that is not a window store', async () => {
     writeFileSync(p('garbage.sqlite'), 'this is not a database\n'.repeat(100));
     expect(userLine(await run(['classify', '--models', models(), '--windows', p('garbage.sqlite'), '--out', p('pred-x.csv')]), 'classify')).toMatch(/garbage\.sqlite: not a window store \(not an SQLite file\)/);

@@ -150,6 +150,7 @@ export async function loadFleet(
   opts: { tz: string; format?: LogFormat; imageSize?: number; onProgress?: (points: number) => void },
 ): Promise<LoadedFleet> {
   const reader = readPoints(pointsPath, { format: opts.format });
-  const res = await computeFleet(reader, { tz: opts.tz, imageSize: opts.imageSize, onProgress: opts.onProgress });
+  // a file, not a stream: each vehicle's fixes in time order, whatever the order of the rows
+  const res = await computeFleet(reader, { tz: opts.tz, imageSize: opts.imageSize, onProgress: opts.onProgress, order: 'time' });
   return { ...res, path: pointsPath, tz: opts.tz, skippedLines: reader.summary.skipped, read: reader.summary };
 }
