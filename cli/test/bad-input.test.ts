@@ -178,6 +178,17 @@ describe('bad files', () => {
     expect(userLine(await run(['dashboard', '--pred', pred, '--reviews', p('r.sqlite'), '--host', '999.1.1.1', '--port', '0']), 'dashboard')).toMatch(/^--host 999\.1\.1\.1: cannot listen on it/);
   });
 
+  it('replay reports the file\'s own error before it connects (no broker listens here)', async () => {
+    // a connection tried first would end in a Kafka error, not in the file's own message
+    const brokers = ['--brokers', '127.0.0.1:1'];
+    const bad = p('replay-bad.csv');
+    writeFileSync(bad, 'vehicle_id,timestamp,lat,lon\ncar-1,1700000000,0x34,0x0d\ncar-2,never,52.1,13.1\n');
+    expect(userLine(await run(['replay', bad, ...brokers]), 'replay')).toMatch(/replay-bad\.csv: no valid point to replay: read 3 line\(s\), kept 0 point\(s\), skipped 2/);
+    expect(userLine(await run(['replay', bad, ...brokers, '--strict']), 'replay')).toBe(`${bad}:2: lat is not a finite number (NaN)`);
+    writeFileSync(p('replay-empty.csv'), '');
+    expect(userLine(await run(['replay', p('replay-empty.csv'), ...brokers]), 'replay')).toBe(`${p('replay-empty.csv')}: empty file (no data lines)`);
+  });
+
   it('an unreadable input is exit 1 for features, classify and train (as a user without the right)', () => {
     const bin = fileURLToPath(new URL('../bin/cotrans.js', import.meta.url));
     const locked = p('locked.csv');
