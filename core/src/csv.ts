@@ -15,13 +15,20 @@ export function csvRow(cells: readonly (string | number | boolean)[]): string {
 
 /**
  * The cells of one line. Quoted cells may hold commas and doubled quotes; unquoted cells are
- * returned as they are. Null when a quote opened on the line is never closed.
+ * returned as they are, or trimmed with `trim` (hand-written files: "a, b"; what is quoted is
+ * kept exactly). Null when a quote opened on the line is never closed.
  */
-export function splitCsvLine(line: string): string[] | null {
-  if (!line.includes('"')) return line.split(',');
+export function splitCsvLine(line: string, opts: { trim?: boolean } = {}): string[] | null {
+  if (!line.includes('"')) return opts.trim ? line.split(',').map((c) => c.trim()) : line.split(',');
   const out: string[] = [];
   let cur = '';
   let quoted = false;
+  let wasQuoted = false;
+  const push = () => {
+    out.push(opts.trim && !wasQuoted ? cur.trim() : cur);
+    cur = '';
+    wasQuoted = false;
+  };
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (quoted) {
@@ -30,13 +37,15 @@ export function splitCsvLine(line: string): string[] | null {
         i++;
       } else if (c === '"') quoted = false;
       else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
+    } else if (c === '"') {
+      // spaces before an opening quote are padding ("a", "b")
+      if (opts.trim && cur.trim() === '') cur = '';
+      quoted = true;
+      wasQuoted = true;
+    } else if (c === ',') push();
+    else if (!(opts.trim && wasQuoted && (c === ' ' || c === '\t'))) cur += c;
   }
   if (quoted) return null;
-  out.push(cur);
+  push();
   return out;
 }

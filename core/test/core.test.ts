@@ -58,5 +58,7 @@ describe('CSV cells', () => {
   it('quotes a vehicle id with a comma, a quote or edge spaces', () => {
     expect(csvRow(['a,b', 'say "hi"', ' x', 'plain'])).toBe('"a,b","say ""hi"""," x",plain');
     expect(splitCsvLine('"open,quote')).toBeNull();
+    // trim: unquoted cells lose their padding, quoted ones keep what the quotes hold
+    expect(splitCsvLine(' a , "b ", c,"x,y" ', { trim: true })).toEqual(['a', 'b ', 'c', 'x,y']);
   });
 });

@@ -19,11 +19,11 @@ export interface LabelRow {
   stratum?: string;
 }
 
-/** The cells of a line, trimmed; a quote left open is an error naming file:line. */
+/** The cells of a line, unquoted ones trimmed; a quote left open is an error naming file:line. */
 function splitCsvLine(line: string, file: string, lineNo: number): string[] {
-  const cells = splitCells(line);
+  const cells = splitCells(line, { trim: true });
   if (!cells) throw UserError.at({ file, line: lineNo }, 'a quoted cell is never closed');
-  return cells.map((c) => c.trim());
+  return cells;
 }
 
 /** labels.csv: vehicle_id,label[,stratum]; label shared|private (also 1/0, true/false). */
