@@ -4,7 +4,7 @@
 // `npm test` runs a small budget; `npm run fuzz` sets FUZZ_SECONDS (e.g. 600) and runs it longer.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -28,7 +28,14 @@ const file = (name: string, content: string | Buffer) => {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cotrans-fuzz-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }), 60_000);
+
+/** fc.assert that says, under `npm run fuzz`, how many cases it ran. */
+async function fuzz<T>(property: fc.IRawProperty<T>, params: fc.Parameters<T>): Promise<void> {
+  const d = await fc.check(property, params);
+  if (seconds > 0) process.stderr.write(`fuzz: ${expect.getState().currentTestName}: ${d.numRuns} cases, ${d.failed ? 'FAILED' : 'no failure'}\n`);
+  if (d.failed) throw new Error(fc.defaultReportMessage(d) ?? 'property failed');
+}
 
 /** Reads a file to its end; the outcome is the points and summary, or the UserError. */
 async function outcome(path: string, opts: ReadOptions = {}): Promise<{ points: GpsPoint[]; summary: ReturnType<typeof readPoints>['summary'] } | UserError> {
@@ -37,12 +44,14 @@ async function outcome(path: string, opts: ReadOptions = {}): Promise<{ points: 
   try {
     for await (const b of reader) for (const p of b) points.push(p);
   } catch (err) {
+    unlinkSync(path);
     if (err instanceof UserError) {
       expect(err.message.length).toBeLessThan(400);
       return err;
     }
     throw err; // anything else is a bug: the property fails
   }
+  unlinkSync(path); // a long run writes hundreds of thousands of files
   return { points, summary: reader.summary };
 }
 
@@ -71,7 +80,7 @@ describe('readers under fuzz', () => {
   test(
     'random bytes under any log name: counts add up, or a UserError',
     async () => {
-      await fc.assert(
+      await fuzz(
         fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), fc.constantFrom(...NAMES), fc.boolean(), async (bytes, name, strict) => {
           const content = name.endsWith('.gz') ? gzipSync(bytes) : Buffer.from(bytes);
           const r = await outcome(file(name, content), { strict });
@@ -86,15 +95,16 @@ describe('readers under fuzz', () => {
   test(
     'a CSV with hostile cells: counts add up, each point kept is valid, under --strict a UserError naming the line',
     async () => {
-      await fc.assert(
+      await fuzz(
         fc.asyncProperty(fc.array(csvLine, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.integer({ min: 1, max: 64 }), async (lines, eol, chunk) => {
           const body = ['vehicle_id,timestamp,lat,lon,speed_kmh,heading', ...lines].join(eol);
           const f = file('hostile.csv', body);
           const r = await outcome(f, { chunkBytes: chunk });
           if (r instanceof UserError) expect(r.message).toMatch(/empty file|line longer/);
           else holds(r);
-          const s = await outcome(f, { strict: true });
-          if (s instanceof UserError) expect(s.message.startsWith(f)).toBe(true);
+          const g = file('hostile.csv', body);
+          const s = await outcome(g, { strict: true });
+          if (s instanceof UserError) expect(s.message.startsWith(g)).toBe(true);
         }),
         budget,
       );
@@ -107,7 +117,7 @@ describe('readers under fuzz', () => {
     async () => {
       const rows = Array.from({ length: 400 }, (_, i) => `car-${i % 7},${1767571200 + i * 30},${(52 + i / 1e4).toFixed(5)},13.4`);
       const whole = gzipSync('vehicle_id,timestamp,lat,lon\n' + rows.join('\n') + '\n');
-      await fc.assert(
+      await fuzz(
         fc.asyncProperty(fc.integer({ min: 0, max: whole.length }), fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 }))), async (cut, flip) => {
           const b = Buffer.from(whole.subarray(0, cut));
           if (flip && b.length) b[flip[0] % b.length] ^= flip[1];
@@ -125,7 +135,7 @@ describe('readers under fuzz', () => {
   test(
     'very long lines anywhere: refused naming their line after a bounded read, or read in full',
     async () => {
-      await fc.assert(
+      await fuzz(
         fc.asyncProperty(
           fc.array(fc.constantFrom(10, 300, 64 * 1024, 1024 * 1024 - 64, 1024 * 1024 + 1, 3 * 1024 * 1024), { minLength: 1, maxLength: 6 }),
           fc.boolean(),
@@ -145,7 +155,7 @@ describe('readers under fuzz', () => {
             }
           },
         ),
-        { ...budget, numRuns: Math.min(budget.numRuns, 12) },
+        seconds > 0 ? budget : { numRuns: 12 },
       );
     },
     timeout,
@@ -165,26 +175,26 @@ describe('the Kafka message decoder under fuzz', () => {
     return d;
   };
 
-  test('random JSON: valid points kept, each bad point counted once', () => {
+  test('random JSON: valid points kept, each bad point counted once', async () => {
     const point = fc.record(
       { vehicleId: fc.oneof(fc.constant('car-1'), fc.string({ maxLength: 5 })), ts: fc.oneof(fc.integer({ min: now - 1e10, max: now }), fc.jsonValue()), lat: fc.oneof(fc.double({ min: -91, max: 91 }), fc.jsonValue()), lon: fc.double(), speedKmh: fc.jsonValue(), heading: fc.jsonValue() },
       { requiredKeys: [] },
     );
-    fc.assert(
+    await fuzz(
       fc.property(fc.oneof(fc.array(fc.oneof(point, fc.jsonValue()), { maxLength: 30 }), point, fc.jsonValue()), fc.constantFrom('car-1', '', null), (v, key) => {
         const d = check(key, JSON.stringify(v) ?? '');
         if (Array.isArray(v) && v.length && key) expect(d.points.length + d.rejectedPoints).toBe(v.length);
       }),
-      { ...budget, numRuns: budget.numRuns === 40 ? 300 : budget.numRuns },
+      seconds > 0 ? budget : { numRuns: 300 },
     );
-  });
+  }, timeout);
 
-  test('random bytes as key and value', () => {
-    fc.assert(
+  test('random bytes as key and value', async () => {
+    await fuzz(
       fc.property(fc.option(fc.uint8Array({ maxLength: 40 })), fc.option(fc.uint8Array({ maxLength: 2000 })), (k, v) => {
         check(k ? Buffer.from(k) : null, v ? Buffer.from(v) : null);
       }),
-      { ...budget, numRuns: budget.numRuns === 40 ? 300 : budget.numRuns },
+      seconds > 0 ? budget : { numRuns: 300 },
     );
-  });
+  }, timeout);
 });
