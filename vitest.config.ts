@@ -6,6 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, impo
 // Tests import the stages' TypeScript sources directly (no build needed to run one test);
 // `npm test` still builds and typechecks everything first.
 const alias = {
+  '@cotrans/core': src('core'),
   '@cotrans/fixtures': src('fixtures'),
   '@cotrans/ingest': src('ingest'),
   '@cotrans/features': src('features'),

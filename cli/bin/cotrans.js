@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist by `npm ci` (root "prepare" runs `tsc -b`).
 import { main } from '../dist/main.js';
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(`cotrans: internal error: ${err?.stack ?? err}`); process.exitCode = 2; },
-);
+const debug = process.argv.includes('--debug');
+const internal = (err) => {
+  console.error(`cotrans: internal error: ${debug ? (err?.stack ?? err) : String(err?.message ?? err).split('\n')[0]} (a bug: please report it; --debug shows the stack)`);
+  process.exitCode = 2;
+};
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, internal);

@@ -1,19 +1,9 @@
 // Conventions shared by every `cotrans` command: long options only, `--help` everywhere,
 // exit 0 on success, 1 on a user error (one line naming what and where), 2 on an internal error.
 import { parseArgs } from 'node:util';
+import { UserError, isUserError } from '@cotrans/core';
 
-/** A mistake of the user's (bad option, bad file...). Any error carrying `exitCode: 1` is treated so. */
-export class UserError extends Error {
-  readonly exitCode = 1;
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
-
-export function isUserError(err: unknown): err is Error & { exitCode: 1 } {
-  return err instanceof Error && (err as { exitCode?: unknown }).exitCode === 1;
-}
+export { UserError, isUserError };
 
 export type OptionSpec = {
   type: 'string' | 'boolean';

@@ -1,5 +1,9 @@
 import { commands } from './commands/index.js';
+import { oneLine } from '@cotrans/core';
 import { helpText, isUserError, parseCommandArgs } from './kit.js';
+
+/** Where to report an internal error. */
+const REPORT_HINT = 'this is a bug in cotrans: please report it with the command line and, rerun with --debug, the stack';
 
 function topHelp(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
@@ -12,6 +16,7 @@ function topHelp(): string {
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Exit codes: 0 success, 1 user error (the message names what and where), 2 internal error.',
+    'Global option: --debug prints the stack of an internal error.',
     '',
     'Examples:',
     '  cotrans demo                                   # simulate, replay, classify, serve the dashboard',
@@ -22,7 +27,9 @@ function topHelp(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // --debug is global: the stack of an internal error, which is otherwise kept from the user.
+  const debug = argv.includes('--debug');
+  const [name, ...rest] = argv.filter((a) => a !== '--debug');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(topHelp());
     return name ? 0 : 1;
@@ -42,11 +49,21 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cmd.run(args);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
-    if (isUserError(err)) {
-      process.stderr.write(`cotrans ${name}: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`cotrans ${name}: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-    return 2;
+    return reportError(name, err, debug);
   }
+}
+
+/**
+ * What the user sees of an error thrown by a command, and the exit code: a user error is one line
+ * naming what and where (exit 1); anything else is ours (exit 2), its stack only under --debug.
+ */
+export function reportError(name: string, err: unknown, debug = false): number {
+  if (isUserError(err)) {
+    process.stderr.write(`${oneLine(`cotrans ${name}: ${err.message}`)}\n`);
+    return 1;
+  }
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  process.stderr.write(`${oneLine(`cotrans ${name}: internal error: ${what}`)}\n${REPORT_HINT}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 2;
 }

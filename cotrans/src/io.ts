@@ -1,14 +1,16 @@
 // File edges of the learning stage: labels and predictions CSVs, data hashes, and a GPS log turned
-// into features + images (ingest -> features). Errors carry exitCode 1 and name file and line.
+// into features + images (ingest -> features). Errors are UserErrors naming file and line.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { UserError, csvRow, excerpt, splitCsvLine as splitCells } from '@cotrans/core';
+import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readPoints, listLogFiles, type LogFormat } from '@cotrans/ingest';
+import { readPoints, listLogFiles, readCity, type LogFormat, type ReadSummary } from '@cotrans/ingest';
 import { computeFleet, type FleetResult } from '@cotrans/features';
 
-export function userError(message: string): Error & { exitCode: 1 } {
-  return Object.assign(new Error(message), { exitCode: 1 as const });
+/** A UserError with this message (kept for the learning stage's callers). */
+export function userError(message: string): UserError {
+  return new UserError(message);
 }
 
 export interface LabelRow {
@@ -17,8 +19,11 @@ export interface LabelRow {
   stratum?: string;
 }
 
-function splitCsvLine(line: string): string[] {
-  return line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+/** The cells of a line, unquoted ones trimmed; a quote left open is an error naming file:line. */
+function splitCsvLine(line: string, file: string, lineNo: number): string[] {
+  const cells = splitCells(line, { trim: true });
+  if (!cells) throw UserError.at({ file, line: lineNo }, 'a quoted cell is never closed');
+  return cells;
 }
 
 /** labels.csv: vehicle_id,label[,stratum]; label shared|private (also 1/0, true/false). */
@@ -27,31 +32,31 @@ export async function readLabels(file: string): Promise<LabelRow[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw userError(`${file}: cannot read labels (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new UserError(`${file}: cannot read labels (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '').map((h) => h.toLowerCase());
+  const header = splitCsvLine(lines[0] ?? '', file, 1).map((h) => h.toLowerCase());
   const iId = header.indexOf('vehicle_id');
   const iLabel = header.indexOf('label');
   const iStratum = header.indexOf('stratum');
-  if (iId < 0 || iLabel < 0) throw userError(`${file}:1: header must name vehicle_id and label (got '${lines[0] ?? ''}')`);
+  if (iId < 0 || iLabel < 0) throw new UserError(`${file}:1: header must name vehicle_id and label (got '${excerpt(lines[0] ?? '')}')`);
   const out: LabelRow[] = [];
   const seen = new Set<string>();
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
-    const c = splitCsvLine(lines[i]);
+    const c = splitCsvLine(lines[i], file, i + 1);
     const id = c[iId];
     const raw = (c[iLabel] ?? '').toLowerCase();
-    if (!id) throw userError(`${file}:${i + 1}: empty vehicle_id`);
+    if (!id) throw new UserError(`${file}:${i + 1}: empty vehicle_id`);
     let shared: boolean;
     if (raw === 'shared' || raw === '1' || raw === 'true') shared = true;
     else if (raw === 'private' || raw === '0' || raw === 'false') shared = false;
-    else throw userError(`${file}:${i + 1}: label '${c[iLabel] ?? ''}' is not shared or private`);
-    if (seen.has(id)) throw userError(`${file}:${i + 1}: vehicle '${id}' is labeled twice`);
+    else throw new UserError(`${file}:${i + 1}: label '${excerpt(c[iLabel] ?? '')}' is not shared or private`);
+    if (seen.has(id)) throw new UserError(`${file}:${i + 1}: vehicle '${excerpt(id)}' is labeled twice`);
     seen.add(id);
     out.push({ vehicleId: id, shared, ...(iStratum >= 0 && c[iStratum] ? { stratum: c[iStratum] } : {}) });
   }
-  if (!out.length) throw userError(`${file}: no labels`);
+  if (!out.length) throw new UserError(`${file}: no labels`);
   return out;
 }
 
@@ -69,7 +74,7 @@ export const PREDICTIONS_HEADER = 'vehicle_id,label,p_shared,p_rf,p_cnn,flags';
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '');
 
 export function predictionsCsv(rows: PredictionRow[]): string {
-  return PREDICTIONS_HEADER + '\n' + rows.map((r) => `${r.vehicleId},${r.shared ? 'shared' : 'private'},${f4(r.pShared)},${f4(r.pRf)},${f4(r.pCnn)},${r.flags.join(';')}\n`).join('');
+  return PREDICTIONS_HEADER + '\n' + rows.map((r) => csvRow([r.vehicleId, r.shared ? 'shared' : 'private', f4(r.pShared), f4(r.pRf), f4(r.pCnn), r.flags.join(';')]) + '\n').join('');
 }
 
 export async function writePredictions(file: string, rows: PredictionRow[]): Promise<void> {
@@ -81,26 +86,26 @@ export async function readPredictions(file: string): Promise<PredictionRow[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw userError(`${file}: cannot read predictions (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new UserError(`${file}: cannot read predictions (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const lines = text.split(/\r?\n/);
-  const h = splitCsvLine(lines[0] ?? '').map((x) => x.toLowerCase());
+  const h = splitCsvLine(lines[0] ?? '', file, 1).map((x) => x.toLowerCase());
   const ix = (n: string) => h.indexOf(n);
-  if (ix('vehicle_id') < 0 || ix('label') < 0) throw userError(`${file}:1: header must name vehicle_id and label`);
+  if (ix('vehicle_id') < 0 || ix('label') < 0) throw new UserError(`${file}:1: header must name vehicle_id and label`);
   const num = (c: string[], n: string) => (ix(n) >= 0 && c[ix(n)] !== '' && c[ix(n)] !== undefined ? Number(c[ix(n)]) : NaN);
   const out: PredictionRow[] = [];
   const seen = new Set<string>();
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
-    const c = splitCsvLine(lines[i]);
+    const c = splitCsvLine(lines[i], file, i + 1);
     const id = c[ix('vehicle_id')];
-    if (!id) throw userError(`${file}:${i + 1}: empty vehicle_id`);
-    if (seen.has(id)) throw userError(`${file}:${i + 1}: vehicle '${id}' appears twice`);
+    if (!id) throw new UserError(`${file}:${i + 1}: empty vehicle_id`);
+    if (seen.has(id)) throw new UserError(`${file}:${i + 1}: vehicle '${excerpt(id)}' appears twice`);
     seen.add(id);
     const label = c[ix('label')];
-    if (label !== 'shared' && label !== 'private') throw userError(`${file}:${i + 1}: label '${label}' is not shared or private`);
+    if (label !== 'shared' && label !== 'private') throw new UserError(`${file}:${i + 1}: label '${excerpt(label ?? '')}' is not shared or private`);
     const p = num(c, 'p_shared');
-    if (ix('p_shared') >= 0 && !(p >= 0 && p <= 1)) throw userError(`${file}:${i + 1}: p_shared '${c[ix('p_shared')]}' is not a probability`);
+    if (ix('p_shared') >= 0 && !(p >= 0 && p <= 1)) throw new UserError(`${file}:${i + 1}: p_shared '${excerpt(c[ix('p_shared')] ?? '')}' is not a probability`);
     out.push({ vehicleId: id, shared: label === 'shared', pShared: p, pRf: num(c, 'p_rf'), pCnn: num(c, 'p_cnn'), flags: ix('flags') >= 0 && c[ix('flags')] ? c[ix('flags')].split(';') : [] });
   }
   return out;
@@ -119,22 +124,24 @@ export async function hashInput(p: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** The fleet's time zone from --tz, else from a city.json next to the points (written by simulate). */
-export async function resolveTz(pointsPath: string, tz: string | undefined, option = '--tz'): Promise<string> {
+/**
+ * The fleet's time zone from --tz, else from a city.json next to the points (written by simulate),
+ * else `fallback` when given. A city.json that is there but malformed is an error, never skipped.
+ */
+export async function resolveTz(pointsPath: string, tz: string | undefined, option = '--tz', fallback?: string): Promise<string> {
   if (tz) return tz;
-  const dir = existsSync(pointsPath) && !pointsPath.match(/\.(csv|jsonl|gz|plt|txt)$/i) ? pointsPath : path.dirname(pointsPath);
-  const city = path.join(dir, 'city.json');
-  if (existsSync(city)) {
-    const j = JSON.parse(await readFile(city, 'utf8')) as { tz?: string };
-    if (j.tz) return j.tz;
-  }
-  throw userError(`${pointsPath}: time zone unknown; give ${option} (IANA name, e.g. Asia/Shanghai) or put a city.json with "tz" next to it`);
+  const city = await readCity(pointsPath);
+  if (city?.tz) return city.tz;
+  if (fallback) return fallback;
+  throw new UserError(`${pointsPath}: time zone unknown; give ${option} (IANA name, e.g. Asia/Shanghai) or put a city.json with "tz" next to it`);
 }
 
 export interface LoadedFleet extends FleetResult {
   path: string;
   tz: string;
   skippedLines: number;
+  /** What the reader read and skipped (summaryLines prints it). */
+  read: ReadSummary;
 }
 
 /** GPS log -> per-vehicle features and images. */
@@ -143,6 +150,7 @@ export async function loadFleet(
   opts: { tz: string; format?: LogFormat; imageSize?: number; onProgress?: (points: number) => void },
 ): Promise<LoadedFleet> {
   const reader = readPoints(pointsPath, { format: opts.format });
-  const res = await computeFleet(reader, { tz: opts.tz, imageSize: opts.imageSize, onProgress: opts.onProgress });
-  return { ...res, path: pointsPath, tz: opts.tz, skippedLines: reader.summary.skipped };
+  // a file, not a stream: each vehicle's fixes in time order, whatever the order of the rows
+  const res = await computeFleet(reader, { tz: opts.tz, imageSize: opts.imageSize, onProgress: opts.onProgress, order: 'time' });
+  return { ...res, path: pointsPath, tz: opts.tz, skippedLines: reader.summary.skipped, read: reader.summary };
 }

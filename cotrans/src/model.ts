@@ -13,7 +13,8 @@ import { FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, type VehicleFeatures, type Vehic
 import { RandomForestClassifier, type RandomForestJSON } from './rf/forest.js';
 import { ImageModel, type VehicleImageSet } from './cnn/images.js';
 import type { BackendPreference } from './cnn/backend.js';
-import { userError, type PredictionRow } from './io.js';
+import { UserError, excerpt, readJsonObject } from '@cotrans/core';
+import type { PredictionRow } from './io.js';
 import type { Stage1Result } from './stage1.js';
 import { standardise, type Standardisation } from './align.js';
 import type { RoundLog } from './cotrain.js';
@@ -57,7 +58,7 @@ export interface Manifest {
 export function featureRows(features: VehicleFeatures[], columns: readonly string[]): number[][] {
   const idx = columns.map((c) => {
     const i = FEATURE_COLUMNS.indexOf(c);
-    if (i < 0) throw userError(`feature column '${c}' is not produced by this build's features stage`);
+    if (i < 0) throw new UserError(`feature column '${c}' is not produced by this build's features stage`);
     return i;
   });
   return features.map((f) => idx.map((i) => f.values[i]));
@@ -103,14 +104,14 @@ export class CoTransModel {
 
   static async load(dir: string, backend?: BackendPreference): Promise<CoTransModel> {
     const { mf, manifest } = await readManifest(dir);
-    if (manifest.version !== MODEL_VERSION) throw userError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads version ${MODEL_VERSION}${manifest.version === BAG_VERSION ? ' here: a bag of members, read it with loadModel' : ` and ${BAG_VERSION}`}); retrain with cotrans train`);
-    for (const c of manifest.columns.full) if (!FEATURE_COLUMNS.includes(c)) throw userError(`${mf}: feature column '${c}' is unknown to this build; retrain with cotrans train`);
+    if (manifest.version !== MODEL_VERSION) throw new UserError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads version ${MODEL_VERSION}${manifest.version === BAG_VERSION ? ' here: a bag of members, read it with loadModel' : ` and ${BAG_VERSION}`}); retrain with cotrans train`);
+    for (const c of manifest.columns.full) if (!FEATURE_COLUMNS.includes(c)) throw new UserError(`${mf}: feature column '${c}' is unknown to this build; retrain with cotrans train`);
     const readRf = async (name: string) => {
       const f = path.join(dir, name);
       try {
         return RandomForestClassifier.fromJSON(JSON.parse(await readFile(f, 'utf8')) as RandomForestJSON);
       } catch (e) {
-        throw userError(`${f}: ${(e as Error).message}`);
+        throw new UserError(`${f}: ${(e as Error).message}`);
       }
     };
     return new CoTransModel(manifest, await readRf('stage1-rf.json'), await readRf('m1-rf.json'), await ImageModel.load(path.join(dir, 'image'), backend));
@@ -132,15 +133,29 @@ async function swapIn(dir: string, write: (tmp: string) => Promise<void>): Promi
 
 async function readManifest(dir: string): Promise<{ mf: string; manifest: Manifest }> {
   const mf = path.join(dir, 'manifest.json');
-  if (!existsSync(mf)) throw userError(`${dir}: not a model directory (no manifest.json); create one with cotrans train`);
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await readFile(mf, 'utf8'));
-  } catch (e) {
-    throw userError(`${mf}: unreadable manifest (${(e as Error).message})`);
+  if (!existsSync(mf)) throw new UserError(`${dir}: not a model directory (no manifest.json); create one with cotrans train`);
+  const raw = await readJsonObject(mf, 'model manifest');
+  if (raw.format !== MODEL_FORMAT) throw new UserError(`${mf}: format '${excerpt(String(raw.format))}' is not a cotrans model directory`);
+  const problem = manifestProblem(raw);
+  if (problem) throw UserError.at({ file: mf, field: problem.field }, `${problem.why}; retrain with cotrans train`);
+  return { mf, manifest: raw as unknown as Manifest };
+}
+
+const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The first field of a manifest that classify cannot use as it is, or undefined. */
+function manifestProblem(m: Record<string, unknown>): { field: string; why: string } | undefined {
+  if (typeof m.version !== 'number') return { field: 'version', why: `must be a number, got ${typeof m.version === 'string' ? `the string '${excerpt(m.version)}'` : m.version === null ? 'null' : typeof m.version}` };
+  // a bag's manifest is its member 0's plus the list of members; each member is checked on its own load
+  if (m.version === BAG_VERSION) {
+    if (m.members !== undefined && !(Array.isArray(m.members) && m.members.every((s) => Number.isInteger(s)))) return { field: 'members', why: 'must list the train seed (an integer) of each member' };
+    return undefined;
   }
-  if (manifest.format !== MODEL_FORMAT) throw userError(`${mf}: format '${manifest.format}' is not a cotrans model directory`);
-  return { mf, manifest };
+  const c = m.columns as { transferable?: unknown; full?: unknown } | null | undefined;
+  if (!c || typeof c !== 'object' || !isStrings(c.full) || !isStrings(c.transferable)) return { field: 'columns', why: 'must hold the lists full and transferable of feature column names' };
+  const f = m.features as { tz?: unknown; imageSize?: unknown } | null | undefined;
+  if (!f || typeof f !== 'object' || typeof f.tz !== 'string' || !Number.isInteger(f.imageSize)) return { field: 'features', why: 'must hold tz (a time zone) and imageSize (an integer)' };
+  return undefined;
 }
 
 /** A member's margin (its combined log-odds minus its cut) from its P(shared) = sigmoid(margin). */
@@ -193,8 +208,8 @@ export class CoTransBag {
 export async function loadModel(dir: string, backend?: BackendPreference): Promise<CoTransModel | CoTransBag> {
   const { mf, manifest } = await readManifest(dir);
   if (manifest.version === MODEL_VERSION) return CoTransModel.load(dir, backend);
-  if (manifest.version !== BAG_VERSION) throw userError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads versions ${MODEL_VERSION} and ${BAG_VERSION}); retrain with cotrans train`);
-  if (!Array.isArray(manifest.members) || !manifest.members.length) throw userError(`${mf}: a version-${BAG_VERSION} directory lists no members`);
+  if (manifest.version !== BAG_VERSION) throw new UserError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads versions ${MODEL_VERSION} and ${BAG_VERSION}); retrain with cotrans train`);
+  if (!Array.isArray(manifest.members) || !manifest.members.length) throw new UserError(`${mf}: a version-${BAG_VERSION} directory lists no members`);
   const members: CoTransModel[] = [];
   try {
     for (let i = 0; i < manifest.members.length; i++) members.push(await CoTransModel.load(path.join(dir, 'members', String(i)), backend));

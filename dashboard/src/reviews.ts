@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { UserError, excerpt } from '@cotrans/core';
 
 export type Verdict = 'shared' | 'private' | 'unsure';
 export const VERDICTS: readonly Verdict[] = ['shared', 'private', 'unsure'];
@@ -20,8 +21,21 @@ export class ReviewStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
 
+  /** Opens or creates the database; a file that is not one (or holds other tables) is a UserError. */
   constructor(path: string) {
-    this.db = new Database(path);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      // a garbage file opens; the first statement is where SQLite looks at it
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
+      if (tables.length > 0 && !tables.includes('reviews')) throw new UserError(`${path}: not a reviews database (it has tables ${excerpt(tables.join(', '))})`);
+    } catch (err) {
+      db?.close();
+      if (err instanceof UserError) throw err;
+      const code = (err as { code?: string }).code;
+      throw new UserError(`${path}: cannot open as a reviews database (${code === 'SQLITE_NOTADB' ? 'not an SQLite file' : code === 'SQLITE_CANTOPEN' ? 'cannot open it: a directory, or a folder that does not exist?' : excerpt((err as Error).message)})`);
+    }
+    this.db = db;
     this.db.pragma('journal_mode = WAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS reviews (
       id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { csvRow } from '@cotrans/core';
 import type { Prediction } from './predictions.js';
 import { ReviewStore, VERDICTS, type Review, type Verdict } from './reviews.js';
 import { PAGE_HTML } from './page.js';
@@ -73,7 +74,6 @@ function validateReview(body: unknown, vehicleId: string): Review {
   return { vehicleId, verdict: b.verdict as Verdict, note: (b.note as string) ?? '', reviewer: (b.reviewer as string) ?? '', at: Date.now() };
 }
 
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const store = new ReviewStore(opts.reviewsDb);
@@ -156,7 +156,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         const lines = ['vehicle_id,predicted,p_shared,verdict,reviewer,note,reviewed_at'];
         for (const r of rows()) {
           if (!r.review) continue;
-          lines.push([r.vehicleId, r.label, r.pShared.toFixed(4), r.review.verdict, r.review.reviewer, r.review.note, new Date(r.review.at).toISOString()].map(csvCell).join(','));
+          lines.push(csvRow([r.vehicleId, r.label, r.pShared.toFixed(4), r.review.verdict, r.review.reviewer, r.review.note, new Date(r.review.at).toISOString()]));
         }
         res.setHeader('content-disposition', 'attachment; filename="reviews.csv"');
         return send(res, 200, lines.join('\n') + '\n', 'text/csv; charset=utf-8');
@@ -192,6 +192,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  }).catch((err) => {
+    store.close();
+    throw err;
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -1,6 +1,7 @@
 // Local time through an IANA zone without calling Intl per point: the UTC offset is looked up
 // once per UTC hour and cached (zones change offset on hour boundaries; the rare zones that
 // shift on a half hour are off by at most that half hour for one hour a year).
+import { UserError } from '@cotrans/core';
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
@@ -23,7 +24,7 @@ export class LocalClock {
         second: 'numeric',
       });
     } catch {
-      throw Object.assign(new Error(`unknown time zone '${tz}' (expected an IANA name such as Europe/Berlin)`), { exitCode: 1 });
+      throw new UserError(`unknown time zone '${tz}' (expected an IANA name such as Europe/Berlin)`);
     }
   }
 

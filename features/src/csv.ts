@@ -1,12 +1,10 @@
 // features.csv: vehicle_id, flags, n_points, then FEATURE_COLUMNS. Flags are ';'-separated; NaN is written "NaN".
+import { UserError, csvRow, excerpt, splitCsvLine as splitCells } from '@cotrans/core';
 import { FEATURE_COLUMNS } from './columns.js';
 import type { VehicleFeatures } from './summarise.js';
 
 export const CSV_HEADER: readonly string[] = ['vehicle_id', 'flags', 'n_points', ...FEATURE_COLUMNS];
 
-function quote(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function fmt(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
@@ -19,7 +17,7 @@ export function featuresCsvHeader(): string {
 }
 
 export function featuresCsvRow(f: VehicleFeatures): string {
-  return [quote(f.vehicleId), f.flags.join(';'), String(f.nPoints), ...f.values.map(fmt)].join(',') + '\n';
+  return csvRow([f.vehicleId, f.flags.join(';'), String(f.nPoints), ...f.values.map(fmt)]) + '\n';
 }
 
 export function featuresToCsv(rows: readonly VehicleFeatures[]): string {
@@ -28,36 +26,20 @@ export function featuresToCsv(rows: readonly VehicleFeatures[]): string {
   return s;
 }
 
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') q = false;
-      else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
+function splitCsvLine(line: string, where: string, lineNo: number): string[] {
+  const cells = splitCells(line);
+  if (!cells) throw new UserError(`${where}:${lineNo}: a quoted cell is never closed`);
+  return cells;
 }
 
 /** Parses a features.csv written by featuresToCsv (columns found by name; unknown extra columns ignored). */
 export function parseFeaturesCsv(text: string, where = 'features.csv'): VehicleFeatures[] {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   if (lines.length === 0) return [];
-  const head = splitCsvLine(lines[0]);
+  const head = splitCsvLine(lines[0], where, 1);
   const idx = (name: string) => {
     const i = head.indexOf(name);
-    if (i < 0) throw Object.assign(new Error(`${where}:1: missing column ${name}`), { exitCode: 1 });
+    if (i < 0) throw new UserError(`${where}:1: missing column ${name}`);
     return i;
   };
   const iId = idx('vehicle_id');
@@ -65,11 +47,11 @@ export function parseFeaturesCsv(text: string, where = 'features.csv'): VehicleF
   const iN = head.indexOf('n_points');
   const cols = FEATURE_COLUMNS.map(idx);
   return lines.slice(1).map((line, k) => {
-    const cells = splitCsvLine(line);
-    if (cells.length !== head.length) throw Object.assign(new Error(`${where}:${k + 2}: expected ${head.length} fields, got ${cells.length}`), { exitCode: 1 });
+    const cells = splitCsvLine(line, where, k + 2);
+    if (cells.length !== head.length) throw new UserError(`${where}:${k + 2}: expected ${head.length} fields, got ${cells.length}`);
     const values = cols.map((c) => {
       const x = Number(cells[c]);
-      if (Number.isNaN(x) && cells[c] !== 'NaN') throw Object.assign(new Error(`${where}:${k + 2}: column ${head[c]}: not a number '${cells[c]}'`), { exitCode: 1 });
+      if (Number.isNaN(x) && cells[c] !== 'NaN') throw new UserError(`${where}:${k + 2}: column ${head[c]}: not a number '${excerpt(cells[c])}'`);
       return x;
     });
     return {

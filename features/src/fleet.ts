@@ -1,5 +1,6 @@
 // Batch over a whole fleet: one VehicleWindow per vehicle, fed from batches of fixes in any
 // vehicle interleaving, then every vehicle's result.
+import { UserError } from '@cotrans/core';
 import type { GpsPoint } from '@cotrans/ingest';
 import type { VehicleImages } from './images.js';
 import { resolveOptions, type Bbox, type FeatureOptions } from './options.js';
@@ -23,14 +24,23 @@ export interface ComputeFleetOptions extends FeatureOptions {
   onVehicle?: (features: VehicleFeatures, images: VehicleImages | null) => void | Promise<void>;
   /** Keep images in the returned map (default true). */
   keepImages?: boolean;
+  /**
+   * 'arrival' (default): each window gets its vehicle's fixes as they come, out of order by up to
+   * latenessMs (a stream). 'time': a file, not a stream: each vehicle's fixes are held, put in
+   * time order and fed to its window at the end, so the result does not depend on the row order
+   * at all. Memory stays bounded per vehicle: fixes more than windowDays + 2 days older than the
+   * vehicle's newest are let go as they fall out (counted out of the window).
+   */
+  order?: 'arrival' | 'time';
 }
 
 export async function computeFleet(points: AsyncIterable<GpsPoint[]> | Iterable<GpsPoint[]>, opts: ComputeFleetOptions): Promise<FleetResult> {
   const ro = resolveOptions(opts);
   if (ro.frame === 'city' && ro.images && !ro.bbox) {
-    throw Object.assign(new Error("features: frame 'city' needs a bbox (minLon,minLat,maxLon,maxLat); fleetBbox() takes it from the data"), { exitCode: 1 });
+    throw new UserError("features: frame 'city' needs a bbox (minLon,minLat,maxLon,maxLat); fleetBbox() takes it from the data");
   }
   const windows = new Map<string, VehicleWindow>();
+  if (opts.order === 'time') return finish(await heldInTimeOrder(points, ro, windows, opts), opts);
   const stage = new FixStage();
   const slots = new Map<string, number>();
   let lastId = '';
@@ -56,6 +66,11 @@ export async function computeFleet(points: AsyncIterable<GpsPoint[]> | Iterable<
     opts.onProgress?.(n);
   }
   stage.flush();
+  return finish(windows, opts);
+}
+
+/** Every vehicle's result, in vehicleId order; each window is freed as its result is taken. */
+async function finish(windows: Map<string, VehicleWindow>, opts: ComputeFleetOptions): Promise<FleetResult> {
   const ids = [...windows.keys()].sort();
   const features: VehicleFeatures[] = [];
   const images = new Map<string, VehicleImages>();
@@ -72,6 +87,97 @@ export async function computeFleet(points: AsyncIterable<GpsPoint[]> | Iterable<
     if (opts.onVehicle) await opts.onVehicle(r.features, r.images);
   }
   return { features, images, cleaning, cleaningByVehicle };
+}
+
+/** The fixes of one vehicle held for order 'time': flat ts, lat, lon; those far behind its newest let go. */
+class HeldFixes {
+  fix = new Float64Array(3 * 64);
+  n = 0;
+  newest = -Infinity;
+  /** Fixes let go because they were older than the newest by more than the span. */
+  dropped = 0;
+  constructor(private readonly spanMs: number) {}
+
+  put(ts: number, lat: number, lon: number): void {
+    if (ts > this.newest) this.newest = ts;
+    else if (ts < this.newest - this.spanMs) {
+      this.dropped++;
+      return;
+    }
+    if (3 * this.n === this.fix.length) this.makeRoom();
+    const k = 3 * this.n++;
+    this.fix[k] = ts;
+    this.fix[k + 1] = lat;
+    this.fix[k + 2] = lon;
+  }
+
+  /** Lets go the fixes that fell out of the span; doubles the array when that frees too little. */
+  private makeRoom(): void {
+    this.prune();
+    if (3 * this.n > this.fix.length / 2) {
+      const bigger = new Float64Array(this.fix.length * 2);
+      bigger.set(this.fix.subarray(0, 3 * this.n));
+      this.fix = bigger;
+    }
+  }
+
+  prune(): void {
+    const cut = this.newest - this.spanMs;
+    let m = 0;
+    for (let k = 0; k < this.n; k++) {
+      if (this.fix[3 * k] < cut) {
+        this.dropped++;
+        continue;
+      }
+      if (m !== k) this.fix.copyWithin(3 * m, 3 * k, 3 * k + 3);
+      m++;
+    }
+    this.n = m;
+  }
+
+  /** The held fixes in (ts, lat, lon) order, the order the reorder buffer releases them in. */
+  sorted(): Float64Array {
+    this.prune();
+    const f = this.fix;
+    const idx = Array.from({ length: this.n }, (_, i) => i);
+    idx.sort((a, b) => f[3 * a] - f[3 * b] || f[3 * a + 1] - f[3 * b + 1] || f[3 * a + 2] - f[3 * b + 2]);
+    const out = new Float64Array(3 * this.n);
+    idx.forEach((i, j) => out.set(f.subarray(3 * i, 3 * i + 3), 3 * j));
+    return out;
+  }
+}
+
+/** Order 'time': every vehicle's fixes held, then fed to its window in time order. */
+async function heldInTimeOrder(points: AsyncIterable<GpsPoint[]> | Iterable<GpsPoint[]>, ro: ReturnType<typeof resolveOptions>, windows: Map<string, VehicleWindow>, opts: ComputeFleetOptions): Promise<Map<string, VehicleWindow>> {
+  // two days beyond the window: a local day, its stays and the neighbours its cleaning looks at
+  const spanMs = (ro.windowDays + 2) * 86_400_000;
+  const held = new Map<string, HeldFixes>();
+  let n = 0;
+  for await (const batch of points as AsyncIterable<GpsPoint[]>) {
+    for (const p of batch) {
+      let h = held.get(p.vehicleId);
+      if (!h) {
+        held.set(p.vehicleId, (h = new HeldFixes(spanMs)));
+        windows.set(p.vehicleId, new VehicleWindow(p.vehicleId, ro));
+      }
+      const w = windows.get(p.vehicleId)!;
+      // a fix that is no fix has no time to order by: the window counts it invalid now
+      if (!(Number.isFinite(p.ts) && Number.isFinite(p.lat) && Number.isFinite(p.lon))) w.push(p.ts, p.lat, p.lon);
+      else h.put(p.ts, p.lat, p.lon);
+    }
+    n += batch.length;
+    opts.onProgress?.(n);
+  }
+  for (const [id, h] of held) {
+    const w = windows.get(id)!;
+    const f = h.sorted();
+    w.pushRun(f, 0, f.length / 3);
+    // let go unread: out of the window whatever else they were
+    w.counts.input += h.dropped;
+    w.counts.outOfWindow += h.dropped;
+    held.delete(id);
+  }
+  return windows;
 }
 
 /**
@@ -104,7 +210,7 @@ export async function fleetBbox(points: AsyncIterable<GpsPoint[]> | Iterable<Gps
       m++;
     }
   }
-  if (m === 0) throw Object.assign(new Error('features: no fixes to take a bbox from'), { exitCode: 1 });
+  if (m === 0) throw new UserError('features: no fixes to take a bbox from');
   lat = lat.slice(0, m).sort();
   lon = lon.slice(0, m).sort();
   const q = (a: Float64Array, f: number) => a[Math.min(a.length - 1, Math.max(0, Math.floor(f * (a.length - 1))))];

@@ -1,4 +1,5 @@
 // Options of the features stage, with their defaults in one place (the README quotes them).
+import { UserError } from '@cotrans/core';
 
 export type Frame = 'vehicle' | 'city';
 export type Bbox = [minLon: number, minLat: number, maxLon: number, maxLat: number];
@@ -56,13 +57,9 @@ export const DEFAULTS = {
   images: true,
 } as const;
 
-function bad(msg: string): Error {
-  return Object.assign(new Error(msg), { exitCode: 1 });
-}
-
-/** Fills defaults and validates; errors carry exitCode 1 and name the option. */
+/** Fills defaults and validates; errors are UserErrors naming the option. */
 export function resolveOptions(o: FeatureOptions): ResolvedOptions {
-  if (!o || typeof o.tz !== 'string' || !o.tz) throw bad('features: option tz (IANA time zone) is required');
+  if (!o || typeof o.tz !== 'string' || !o.tz) throw new UserError('features: option tz (IANA time zone) is required');
   const r: ResolvedOptions = {
     tz: o.tz,
     windowDays: o.windowDays ?? DEFAULTS.windowDays,
@@ -82,11 +79,11 @@ export function resolveOptions(o: FeatureOptions): ResolvedOptions {
   };
   const int = (name: keyof ResolvedOptions, min: number, max: number) => {
     const v = r[name] as number;
-    if (!Number.isInteger(v) || v < min || v > max) throw bad(`features: option ${name} must be an integer in [${min}, ${max}], got ${v}`);
+    if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`features: option ${name} must be an integer in [${min}, ${max}], got ${v}`);
   };
   const pos = (name: keyof ResolvedOptions) => {
     const v = r[name] as number;
-    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw bad(`features: option ${name} must be a positive number, got ${v}`);
+    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new UserError(`features: option ${name} must be a positive number, got ${v}`);
   };
   int('windowDays', 1, 366);
   int('imageSize', 4, 256);
@@ -97,13 +94,13 @@ export function resolveOptions(o: FeatureOptions): ResolvedOptions {
   pos('stayMinS');
   pos('maxSpeedKmh');
   pos('maxGapS');
-  if (!(r.nearDuplicateMs >= 0)) throw bad(`features: option nearDuplicateMs must be >= 0, got ${r.nearDuplicateMs}`);
-  if (!(r.latenessMs >= 0 && Number.isFinite(r.latenessMs))) throw bad(`features: option latenessMs must be a finite number >= 0, got ${r.latenessMs}`);
-  if (r.frame !== 'vehicle' && r.frame !== 'city') throw bad(`features: option frame must be 'vehicle' or 'city', got '${r.frame}'`);
+  if (!(r.nearDuplicateMs >= 0)) throw new UserError(`features: option nearDuplicateMs must be >= 0, got ${r.nearDuplicateMs}`);
+  if (!(r.latenessMs >= 0 && Number.isFinite(r.latenessMs))) throw new UserError(`features: option latenessMs must be a finite number >= 0, got ${r.latenessMs}`);
+  if (r.frame !== 'vehicle' && r.frame !== 'city') throw new UserError(`features: option frame must be 'vehicle' or 'city', got '${r.frame}'`);
   if (r.bbox) {
     const [a, b, c, d] = r.bbox;
     if (![a, b, c, d].every(Number.isFinite) || a >= c || b >= d || b < -90 || d > 90 || a < -180 || c > 180) {
-      throw bad(`features: option bbox must be minLon,minLat,maxLon,maxLat with min < max, got ${r.bbox.join(',')}`);
+      throw new UserError(`features: option bbox must be minLon,minLat,maxLon,maxLat with min < max, got ${r.bbox.join(',')}`);
     }
   }
   return r;

@@ -5,6 +5,7 @@
 // on restart every window is restored from its snapshot and the consumer resumes at the stored
 // offset, so no fix is lost and none is counted twice.
 import Database from 'better-sqlite3';
+import { UserError, excerpt, jsonErrorReason } from '@cotrans/core';
 import type { PartitionBatch, PointHandler } from '@cotrans/ingest';
 import type { FleetResult } from './fleet.js';
 import type { VehicleImages } from './images.js';
@@ -31,10 +32,6 @@ export interface WindowStoreResultOptions {
   onVehicle?: (features: VehicleFeatures, images: VehicleImages | null) => void;
 }
 
-function userError(msg: string): Error {
-  return Object.assign(new Error(msg), { exitCode: 1 });
-}
-
 /** The options that change what a window computes, in a stable text form. */
 function optionsKey(o: ResolvedOptions): string {
   return JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k as keyof ResolvedOptions]]));
@@ -59,26 +56,29 @@ export class SqliteWindowStore implements PointHandler {
    * naming the option: windows built under other options cannot be continued); those left out are
    * taken from the file.
    */
-  constructor(path: string, opts?: Partial<FeatureOptions>) {
+  constructor(path: string, opts?: Partial<FeatureOptions>, access: 'write' | 'read' = 'write') {
     this.path = path;
-    this.db = new Database(path);
+    const readOnly = access === 'read';
+    try {
+      // read: a reading command (classify --windows) never writes into what it was given
+      this.db = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
+    } catch (err) {
+      throw new UserError(`${path}: cannot open the window store (${(err as { code?: string }).code ?? excerpt((err as Error).message)})`);
+    }
     try {
       // another SQLite file (a point store of `cotrans consume --out`, say) shares table names
       // (offsets, counters): refuse it before touching it, or its offsets would be taken as ours
-      const tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-      if (tables.length > 0 && !tables.includes('meta')) throw userError(`${path}: not a window store (it has tables ${tables.join(', ')})`);
-      this.db.pragma('journal_mode = WAL');
-      // FULL: a committed batch survives power loss too, not only a process crash.
-      this.db.pragma('synchronous = FULL');
-      this.db.exec(`
-        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS windows (vehicle_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS offsets (
-          topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
-          PRIMARY KEY (topic, partition));
-        CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      `);
-      this.opts = this.checkMeta(opts);
+      let tables: string[];
+      try {
+        tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new UserError(`${path}: not a window store (not an SQLite file)`);
+        throw err;
+      }
+      if (tables.length > 0 && !tables.includes('meta')) throw new UserError(`${path}: not a window store (it has tables ${excerpt(tables.join(', '))})`);
+      if (readOnly && tables.length === 0) throw new UserError(`${path}: not a window store (empty; write one with cotrans consume --windows)`);
+      if (!readOnly) this.createTables();
+      this.opts = this.checkMeta(opts, readOnly);
       for (const r of this.db.prepare('SELECT vehicle_id, snapshot FROM windows').iterate() as Iterable<{ vehicle_id: string; snapshot: string }>) {
         this.windows.set(r.vehicle_id, this.restoreRow(r.vehicle_id, r.snapshot));
       }
@@ -106,13 +106,28 @@ export class SqliteWindowStore implements PointHandler {
     });
   }
 
-  private checkMeta(opts: Partial<FeatureOptions> | undefined): ResolvedOptions {
+  private createTables(): void {
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a committed batch survives power loss too, not only a process crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS windows (vehicle_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS offsets (
+        topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
+        PRIMARY KEY (topic, partition));
+      CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `);
+  }
+
+  private checkMeta(opts: Partial<FeatureOptions> | undefined, readOnly: boolean): ResolvedOptions {
     const get = (k: string) => (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value;
     const version = get('version');
-    if (version !== undefined && version !== STORE_VERSION) throw userError(`${this.path}: window store version ${version}, this build reads version ${STORE_VERSION}`);
+    if (version !== undefined && version !== STORE_VERSION) throw new UserError(`${this.path}: window store version ${version}, this build reads version ${STORE_VERSION}`);
     const stored = get('options');
     if (stored === undefined) {
-      if (!opts?.tz) throw userError(`${this.path}: a new window store needs feature options (tz at least)`);
+      if (readOnly) throw new UserError(`${this.path}: not a window store (no feature options recorded)`);
+      if (!opts?.tz) throw new UserError(`${this.path}: a new window store needs feature options (tz at least)`);
       const ro = resolveOptions(opts as FeatureOptions);
       // fail now, not at the first fix
       new VehicleWindow('', ro);
@@ -123,7 +138,12 @@ export class SqliteWindowStore implements PointHandler {
       })();
       return ro;
     }
-    const was = resolveOptions(JSON.parse(stored) as ResolvedOptions);
+    let was: ResolvedOptions;
+    try {
+      was = resolveOptions(JSON.parse(stored) as ResolvedOptions);
+    } catch (err) {
+      throw new UserError(`${this.path}: the stored feature options are unreadable (${err instanceof UserError ? err.message : jsonErrorReason(err)})`);
+    }
     if (opts) {
       const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
       const want = resolveOptions({ ...was, ...given });
@@ -131,7 +151,7 @@ export class SqliteWindowStore implements PointHandler {
         const diff = (Object.keys(want) as (keyof ResolvedOptions)[])
           .filter((k) => JSON.stringify(want[k]) !== JSON.stringify(was[k]))
           .map((k) => `${k} ${JSON.stringify(was[k])} (stored) vs ${JSON.stringify(want[k])}`);
-        throw userError(`${this.path}: the windows were built with other feature options: ${diff.join(', ')}; use a new state file`);
+        throw new UserError(`${this.path}: the windows were built with other feature options: ${diff.join(', ')}; use a new state file`);
       }
     }
     return was;
@@ -141,7 +161,7 @@ export class SqliteWindowStore implements PointHandler {
     try {
       return VehicleWindow.restore(JSON.parse(json) as WindowSnapshot);
     } catch (err) {
-      throw userError(`${this.path}: window of vehicle '${vehicleId}' cannot be restored: ${(err as Error).message}`);
+      throw new UserError(`${this.path}: window of vehicle '${vehicleId}' cannot be restored: ${excerpt((err as Error).message, 120)}`);
     }
   }
 

@@ -12,6 +12,7 @@
 //     does or the previous->next hop is plausible without it (a one-fix spike; a lasting
 //     relocation is kept). The first and last fixes have one neighbour and are kept.
 //  4. aggregation into the fix's local day (see day.ts); days older than windowDays slide out.
+import { UserError } from '@cotrans/core';
 import type { GpsPoint } from '@cotrans/ingest';
 import { DAY_MS, HOUR_MS, clockFor, type LocalClock } from './clock.js';
 import { newDay, daySnapshot, dayRestore, SPEED_BIN_KMH, SPEED_BINS, type DayAgg, type DaySnapshot } from './day.js';
@@ -184,7 +185,7 @@ export class VehicleWindow {
   ) {
     this.opts = resolveOptions(opts);
     if (this.opts.frame === 'city' && this.opts.images && !this.opts.bbox) {
-      throw Object.assign(new Error("features: frame 'city' needs a bbox (minLon,minLat,maxLon,maxLat); use fleetBbox() on the data"), { exitCode: 1 });
+      throw new UserError("features: frame 'city' needs a bbox (minLon,minLat,maxLon,maxLat); use fleetBbox() on the data");
     }
     this.clock = clockFor(this.opts.tz);
     this.mapK = 1 / this.opts.mapCellM;

@@ -201,7 +201,7 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
       const d = decodeMessage(m.key, m.value, opts.validate);
       for (const p of d.points) good.push(p);
       if (d.reasons.length) {
-        rejectedPoints += d.unreadable ? Math.max(1, d.rejected.length) : d.rejected.length;
+        rejectedPoints += d.rejectedPoints;
         const reason = d.reasons.length > 3 ? `${d.reasons.slice(0, 3).join('; ')}; and ${d.reasons.length - 3} more` : d.reasons.join('; ');
         dead.push({ key: m.key, value: m.value, reason, topic: batch.topic, partition, offset: m.offset, rejected: d.rejected });
         const k = reasonKind(d.reasons[0]);

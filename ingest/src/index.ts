@@ -1,5 +1,4 @@
 export type { GpsPoint } from './point.js';
-export { InputError } from './errors.js';
 export { validatePoint, decodeMessage, pointProblem, makePoint, MAX_FUTURE_MS, MAX_VEHICLE_ID_LENGTH, type Validated, type ValidateOptions, type DecodedMessage } from './validate.js';
 export * from './readers/index.js';
 export { KAFKA_VERSION, fetchKafka, isKafkaFetched, kafkaLibsDir } from './kafka/fetch.js';

@@ -1,5 +1,6 @@
 // Validation at the edge: raw values (JSON objects from Kafka, fields from log lines) become typed
 // GpsPoints, or a reason a person can act on. Everything downstream trusts a GpsPoint.
+import { excerpt, hasControl, jsonErrorReason } from '@cotrans/core';
 import type { GpsPoint } from './point.js';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -32,12 +33,15 @@ export function pointProblem(
   if (typeof vehicleId !== 'string') return `vehicleId must be a string, got ${typeName(vehicleId)}`;
   if (vehicleId.length === 0) return 'vehicleId is empty';
   if (vehicleId.length > MAX_VEHICLE_ID_LENGTH) return `vehicleId longer than ${MAX_VEHICLE_ID_LENGTH} characters (${vehicleId.length})`;
+  // an id is written into CSV files, one record a line, and shown in terminals and the dashboard
+  if (hasControl(vehicleId)) return `vehicleId '${excerpt(vehicleId, 30)}' holds a control character`;
   if (!isNum(ts)) return `ts must be a number (epoch ms), got ${typeName(ts)}`;
   if (!Number.isFinite(ts)) return `ts is not a finite number (${ts})`;
   if (ts < MIN_TS_MS) return `ts ${ts} is before 1990 (epoch seconds given as milliseconds?)`;
   const now = opts.now ?? Date.now();
   const maxFuture = opts.maxFutureMs ?? MAX_FUTURE_MS;
-  if (ts > now + maxFuture) return `ts ${new Date(ts).toISOString()} is more than ${Math.round(maxFuture / 3600000)} h in the future`;
+  // beyond Date's range (±8.64e15 ms) there is no ISO text to show
+  if (ts > now + maxFuture) return `ts ${ts <= 8.64e15 ? new Date(ts).toISOString() : ts} is more than ${Math.round(maxFuture / 3600000)} h in the future`;
   if (!isNum(lat)) return `lat must be a number, got ${typeName(lat)}`;
   if (!Number.isFinite(lat)) return `lat is not a finite number (${lat})`;
   if (lat < -90 || lat > 90) return `lat ${lat} out of range [-90, 90]`;
@@ -88,6 +92,8 @@ export interface DecodedMessage {
   rejected: number[];
   /** True when nothing in the message could be used (not JSON, wrong shape, key missing...). */
   unreadable: boolean;
+  /** Points rejected: each bad item of the array (all of them when none is good); 1 for a message that holds no readable item. */
+  rejectedPoints: number;
 }
 
 /**
@@ -96,7 +102,7 @@ export interface DecodedMessage {
  * named by index), or unreadable; the caller dead-letters the original bytes whenever `reasons` is non-empty.
  */
 export function decodeMessage(key: Buffer | string | null | undefined, value: Buffer | string | null | undefined, opts: ValidateOptions = {}): DecodedMessage {
-  const bad = (reason: string): DecodedMessage => ({ points: [], reasons: [reason], rejected: [], unreadable: true });
+  const bad = (reason: string): DecodedMessage => ({ points: [], reasons: [reason], rejected: [], unreadable: true, rejectedPoints: 1 });
   if (value === null || value === undefined || value.length === 0) return bad('empty message value');
   const keyStr = key === null || key === undefined ? undefined : key.toString();
   if (keyStr === undefined || keyStr === '') return bad('missing message key (must be the vehicle id)');
@@ -106,7 +112,7 @@ export function decodeMessage(key: Buffer | string | null | undefined, value: Bu
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    return bad(`not JSON: ${(err as Error).message}`);
+    return bad(`not JSON: ${jsonErrorReason(err)}`);
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];
   if (items.length === 0) return bad('empty array of points');
@@ -127,12 +133,12 @@ export function decodeMessage(key: Buffer | string | null | undefined, value: Bu
       reasons.push(where(i) + problem);
       rejected.push(i);
     } else if (r.vehicleId !== keyStr) {
-      reasons.push(`${where(i)}vehicleId '${clip(r.vehicleId as string)}' does not match the message key '${clip(keyStr)}'`);
+      reasons.push(`${where(i)}vehicleId '${excerpt(r.vehicleId as string, 40)}' does not match the message key '${excerpt(keyStr, 40)}'`);
       rejected.push(i);
     } else points.push(onlyPointFields(r) ? (r as unknown as GpsPoint) : makePoint(r.vehicleId, r.ts as number, r.lat as number, r.lon as number, r.speedKmh as number | undefined, r.heading as number | undefined));
   }
-  if (points.length === 0) return { points, reasons, rejected: [], unreadable: true };
-  return { points, reasons, rejected, unreadable: false };
+  if (points.length === 0) return { points, reasons, rejected: [], unreadable: true, rejectedPoints: items.length };
+  return { points, reasons, rejected, unreadable: false, rejectedPoints: rejected.length };
 }
 
 /**
@@ -158,14 +164,10 @@ function onlyPointFields(r: Record<string, unknown>): boolean {
   return true;
 }
 
-function clip(s: string, n = 40): string {
-  return s.length > n ? s.slice(0, n) + '…' : s;
-}
-
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `string ${JSON.stringify(clip(v, 30))}`;
+  if (typeof v === 'string') return `string '${excerpt(v, 30)}'`;
   return typeof v;
 }

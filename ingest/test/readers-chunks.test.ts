@@ -6,7 +6,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readAllPoints, readPoints, parseTimestamp, InputError, type ReadOptions } from '@cotrans/ingest';
+import { readAllPoints, readPoints, parseTimestamp, type ReadOptions } from '@cotrans/ingest';
+import { UserError } from '@cotrans/core';
 import { makeFleet, toCsv } from './helpers/fleet.js';
 
 let dir: string;
@@ -87,7 +88,7 @@ describe('chunk boundaries never show', () => {
       const err = await (async () => {
         for await (const b of readPoints(f, { now, chunkBytes: c, strict: true, batchSize: 50 })) seen.push(b.length);
       })().catch((e: unknown) => e);
-      expect(err, `chunkBytes ${c}`).toBeInstanceOf(InputError);
+      expect(err, `chunkBytes ${c}`).toBeInstanceOf(UserError);
       expect((err as Error).message).toBe(`${f}:202: lon 200 out of range [-180, 180]`);
       expect(seen, `chunkBytes ${c}`).toEqual([50, 50, 50, 50]); // as line by line: the 4th batch is full before the bad line
     }

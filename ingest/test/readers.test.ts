@@ -3,7 +3,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readAllPoints, readPoints, detectFormat, InputError } from '@cotrans/ingest';
+import { readAllPoints, readPoints, detectFormat } from '@cotrans/ingest';
+import { UserError } from '@cotrans/core';
 import { makeFleet, toCsv } from './helpers/fleet.js';
 
 let dir: string;
@@ -52,7 +53,7 @@ describe('canonical CSV', () => {
     expect(summary.skipped).toBe(4);
     expect(summary.samples).toEqual([`${f}:3: lat 95 out of range [-90, 90]`, `${f}:4: unreadable timestamp 'notatime' (expected epoch seconds, epoch ms or ISO 8601 with offset)`]);
     expect(Object.values(summary.byReason).reduce((a, b) => a + b, 0)).toBe(4);
-    await expect(readAllPoints(f, { strict: true, now })).rejects.toThrow(new InputError(`${f}:3: lat 95 out of range [-90, 90]`));
+    await expect(readAllPoints(f, { strict: true, now })).rejects.toThrow(new UserError(`${f}:3: lat 95 out of range [-90, 90]`));
   });
 
   test('a missing column, an empty file, a truncated gzip, an unknown format: each its own message', async () => {

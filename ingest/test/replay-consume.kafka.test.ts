@@ -69,7 +69,8 @@ describe('replay and consume through a real broker', () => {
     const lenient = await run(process.execPath, [cliBin(), 'replay', file, '--brokers', brokers(), '--topic', t.topic]);
     expect(lenient.stdout).toContain('replayed 1 points in 1 messages');
     expect(lenient.stdout).toContain('skipped 1 bad line(s)');
-    expect(lenient.stdout).toContain(`  ${file}:3: lat 95 out of range [-90, 90]`);
+    expect(lenient.stdout).toContain(`read 3 line(s) of 1 file(s): kept 1 point(s), skipped 1 bad line(s)`);
+    expect(lenient.stdout).toContain(`  skipped ${file}:3: lat 95 out of range [-90, 90]`);
   });
 
   test('(c) 1,000 malformed messages among 2,000 good ones: all in the DLQ with reasons and original bytes; the good all processed', async () => {

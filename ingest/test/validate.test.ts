@@ -40,7 +40,7 @@ describe('validatePoint', () => {
 describe('decodeMessage', () => {
   const enc = (v: unknown) => Buffer.from(JSON.stringify(v));
   test('one point or an array of one vehicle', () => {
-    expect(decodeMessage('car-1', enc(good), { now })).toEqual({ points: [good], reasons: [], rejected: [], unreadable: false });
+    expect(decodeMessage('car-1', enc(good), { now })).toEqual({ points: [good], reasons: [], rejected: [], unreadable: false, rejectedPoints: 0 });
     const b = decodeMessage('car-1', enc([good, { ...good, ts: good.ts + 1 }]), { now });
     expect(b.points).toHaveLength(2);
     expect(b.reasons).toEqual([]);
@@ -65,6 +65,21 @@ describe('decodeMessage', () => {
     expect(d.rejected).toEqual([1, 2]);
     expect(d.unreadable).toBe(false);
     expect(d.reasons[0]).toMatch(/^point 1: lat 100 out of range/);
+    expect(d.rejectedPoints).toBe(2);
+  });
+  test('a message whose points are all bad counts each of them, not one', () => {
+    const d = decodeMessage('car-1', enc(Array.from({ length: 500 }, (_, i) => ({ ...good, ts: good.ts + i, lat: 91 }))), { now });
+    expect(d.unreadable).toBe(true);
+    expect(d.points).toEqual([]);
+    expect(d.rejectedPoints).toBe(500);
+    expect(decodeMessage('car-1', Buffer.from('{nope'), { now }).rejectedPoints).toBe(1);
+  });
+  test('reasons neither echo a long or binary value nor accept control characters in ids', () => {
+    const huge = decodeMessage('car-1', Buffer.from(`{"vehicleId":"${'x'.repeat(100_000)}\u0007`), { now });
+    expect(huge.reasons[0].length).toBeLessThan(200);
+    const bell = decodeMessage('car\u0007', enc({ ...good, vehicleId: 'car\u0007' }), { now });
+    expect(bell.reasons[0]).toMatch(/control character/);
+    expect(bell.reasons[0]).not.toContain('\u0007');
   });
 });
 

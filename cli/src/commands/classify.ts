@@ -41,23 +41,23 @@ Exit 1 when the model directory is missing or from an incompatible version.`,
     if (windows) {
       if (!existsSync(windows)) throw new UserError(`--windows ${windows}: no such file (write it with cotrans consume --windows)`);
       const { SqliteWindowStore } = await import('@cotrans/features');
-      const store = new SqliteWindowStore(windows);
+      const store = new SqliteWindowStore(windows, undefined, 'read');
       try {
         if (store.opts.imageSize !== imageSize) throw new UserError(`--windows ${windows}: images are ${store.opts.imageSize}px, the model expects ${imageSize}px (consume with --image-size ${imageSize})`);
         fleet = store.results({ keepImages: true });
+        if (!fleet.features.length) throw new UserError(`--windows ${windows}: the window store holds no vehicle yet`);
       } finally {
         store.close();
       }
     } else {
-      let tz: string;
-      try {
-        tz = await learn.resolveTz(input!, str(args, 'tz'));
-      } catch {
-        tz = model.manifest.features.tz;
-      }
+      const tz = await learn.resolveTz(input!, str(args, 'tz'), '--tz', model.manifest.features.tz);
       const bar = progress('features');
-      fleet = await learn.loadFleet(input!, { tz, format: (str(args, 'format') ?? 'auto') as 'auto', imageSize, onProgress: (n) => bar.update(n) });
-      bar.done({ vehicles: fleet.features.length });
+      const ingest = await import('@cotrans/ingest');
+      const loaded = await learn.loadFleet(input!, { tz, format: (str(args, 'format') ?? 'auto') as 'auto', imageSize, onProgress: (n) => bar.update(n) });
+      bar.done({ vehicles: loaded.features.length, ...ingest.summaryRecord(loaded.read) });
+      process.stdout.write(ingest.summaryLines(loaded.read).join('\n') + '\n');
+      if (!loaded.features.length) throw ingest.nothingUsable(input!, loaded.read);
+      fleet = loaded;
     }
     const imagesDir = str(args, 'images');
     if (imagesDir) {

@@ -63,6 +63,10 @@ different --group.`,
       if ((err as { exitCode?: number }).exitCode === 1) throw err;
       throw new UserError(`cannot open state file ${file}: ${(err as Error).message}`);
     }
+    // fixes the point store already held (a replay sent twice) are not "points this run"; the window
+    // store counts its duplicates with the cleaning, in the state line
+    const duplicates = (): number => (store instanceof ingest.SqlitePointStore ? (store.counters().duplicate_points ?? 0) : 0);
+    const duplicatesBefore = duplicates();
     const bar = progress('consume', { unit: 'points' });
     let consumer;
     try {
@@ -97,6 +101,7 @@ different --group.`,
     await consumer.done;
     const s = consumer.stats;
     bar.done({ messages: s.messages, dead_letters: s.deadLetters });
+    const dropped = duplicates() - duplicatesBefore;
     let state: string;
     if (store instanceof ingest.SqlitePointStore) {
       const c = store.counters();
@@ -108,7 +113,7 @@ different --group.`,
     }
     store.close();
     process.stdout.write(
-      `consumed ${s.messages} messages, ${s.points} points this run; dead letters ${s.deadLetters}` +
+      `consumed ${s.messages} messages, ${s.points - dropped} points this run${dropped ? ` (and ${dropped} the store already held)` : ''}; dead letters ${s.deadLetters}${s.rejectedPoints ? ` holding ${s.rejectedPoints} rejected point(s)` : ''}` +
         `${Object.keys(s.byReason).length ? ` (${Object.entries(s.byReason).map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''}; ` +
         `${state}\n`,
     );

@@ -34,6 +34,8 @@ export const command: Command = {
       port: num(args, 'port', { def: 8080, min: 0, max: 65535, integer: true })!,
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UserError(`--port ${args.values.port}: address in use`);
+      if (err.code === 'EACCES') throw new UserError(`--port ${args.values.port}: not allowed to listen there (ports below 1024 need privileges)`);
+      if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL' || err.code === 'EAI_FAIL') throw new UserError(`--host ${args.values.host}: cannot listen on it (${err.code}: not an address of this machine)`);
       throw err;
     });
     process.stderr.write(`dashboard: ${dash.url} (Ctrl-C to stop)\n`);

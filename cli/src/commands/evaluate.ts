@@ -68,11 +68,7 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
         const features = await import('@cotrans/features');
         const days = [...tgt.images.values()].flatMap((im) => im.dayKeys).sort();
         if (!days.length) throw new UserError(`${target}: no active day in the target pool to place --real into`);
-        const { readFile } = await import('node:fs/promises');
-        const { join, dirname } = await import('node:path');
-        const centre: { lat: number; lon: number } | null = await readFile(join(dirname(target), 'city.json'), 'utf8')
-          .then((t) => (JSON.parse(t) as { centre?: { lat: number; lon: number } }).centre ?? null)
-          .catch(() => null);
+        const centre = (await ingest.readCity(target))?.centre ?? null;
         const moved = await learn.placeFleet(ingest.readPoints(realPath, { format: (str(args, 'real-format') ?? 'auto') as 'auto' }), { fromTz: realTz, toTz: tgt.tz, toFirstDay: days[0], toCentre: centre, idPrefix: 'real:' });
         if (!moved.points.length) throw new UserError(`${realPath}: no points`);
         moved.points.sort((a, b) => a.ts - b.ts);

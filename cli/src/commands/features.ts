@@ -1,23 +1,8 @@
-import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Command } from '../kit.js';
 import { UserError, bool, num, str } from '../kit.js';
 import { progress } from '../progress.js';
-
-/** tz (and bbox) from a city.json next to the input, as `cotrans simulate` writes it. */
-async function cityInfo(input: string): Promise<{ tz?: string; bbox?: number[] } | null> {
-  let dir = input;
-  try {
-    if ((await stat(input)).isFile()) dir = dirname(input);
-  } catch {
-    return null;
-  }
-  try {
-    return JSON.parse(await readFile(join(dir, 'city.json'), 'utf8'));
-  } catch {
-    return null;
-  }
-}
 
 function parseBbox(raw: string): [number, number, number, number] {
   const v = raw.split(',').map((s) => Number(s.trim()));
@@ -43,7 +28,7 @@ export const command: Command = {
     'image-size': { type: 'string', arg: 'PX', help: 'image side: 24, 32 or 64', default: '24' },
     'cell-m': { type: 'string', arg: 'M', help: "pixel size of the 'vehicle' frame, metres", default: '1000' },
     images: { type: 'string', arg: 'DIR', help: 'write 8-bit grey PNGs: DIR/<vehicle>/<YYYY-MM-DD>.png and aggregate.png' },
-    'lateness-s': { type: 'string', arg: 'S', help: 'out-of-order tolerance per vehicle; older fixes are dropped as late', default: '900' },
+    'lateness-s': { type: 'string', arg: 'S', help: 'read the file as a stream would arrive: a fix more than S seconds older than its vehicle\'s newest is dropped as late (default: each vehicle\'s fixes are put in time order)' },
     'max-speed': { type: 'string', arg: 'KMH', help: 'impossible-jump speed', default: '250' },
     'max-gap-s': { type: 'string', arg: 'S', help: 'no distance counted across a longer gap', default: '600' },
     strict: { type: 'boolean', help: 'stop at the first bad input line (exit 1) instead of skipping and counting it' },
@@ -52,8 +37,9 @@ export const command: Command = {
   details: `Writes one row per vehicle: vehicle_id, flags, n_points, then the columns documented in
 features/README.md. Vehicles with too little data (fewer than 50 kept fixes, one active day, no
 valid fix) are listed with a flag, never dropped. Cleaning (time order, duplicates, impossible
-jumps, gaps) is counted and summarised on stdout with the reader's skipped lines. The fixes of a
-vehicle may be out of order by up to --lateness-s; older ones are counted as late.
+jumps, gaps) is counted and summarised on stdout with the reader's skipped lines. Each vehicle's
+fixes are put in time order first, so any row order of the same file gives the same result (with
+--lateness-s, as a stream would: out of order by more than that, a fix is counted as late).
 Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
   examples: [
     'cotrans features /tmp/target/points.csv.gz --out /tmp/target/features.csv',
@@ -72,12 +58,10 @@ Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
     const frame = str(args, 'frame') ?? 'vehicle';
     if (frame !== 'vehicle' && frame !== 'city') throw new UserError(`invalid --frame '${frame}' (expected vehicle or city)`);
     const imageSize = num(args, 'image-size', { min: 4, max: 256, integer: true })!;
-    const city = await cityInfo(input);
+    const city = await ingest.readCity(input);
     const tz = str(args, 'tz') ?? city?.tz;
-    if (!tz) throw new UserError(`missing --tz (the fleet's IANA time zone, e.g. Europe/Berlin); no city.json next to ${input}`);
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    } catch {
+    if (!tz) throw new UserError(`missing --tz (the fleet's IANA time zone, e.g. Europe/Berlin); ${city ? `${city.file} names none` : `no city.json next to ${input}`}`);
+    if (!ingest.validTimeZone(tz)) {
       throw new UserError(`invalid --tz '${tz}': not an IANA time zone (e.g. Europe/Berlin, America/Los_Angeles)`);
     }
     const imagesDir = str(args, 'images');
@@ -86,8 +70,8 @@ Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
     let bbox: [number, number, number, number] | undefined;
     const bboxRaw = str(args, 'bbox');
     if (bboxRaw) bbox = parseBbox(bboxRaw);
-    else if (frame === 'city' && imagesDir && Array.isArray(city?.bbox) && city.bbox.length === 4) {
-      bbox = parseBbox(city.bbox.join(','));
+    else if (frame === 'city' && imagesDir && city?.bbox) {
+      bbox = city.bbox;
     } else if (frame === 'city' && imagesDir) {
       bbox = await features.fleetBbox(ingest.readPoints(input, readOpts));
       process.stderr.write(`features: city frame bbox from the data: ${bbox.map((x) => x.toFixed(5)).join(',')}\n`);
@@ -113,11 +97,12 @@ Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
       imageSize,
       windowDays: num(args, 'window-days', { min: 1, max: 366, integer: true }),
       imageCellM: num(args, 'cell-m', { min: 1 }),
-      latenessMs: num(args, 'lateness-s', { min: 0 })! * 1000,
+      ...(str(args, 'lateness-s') !== undefined ? { latenessMs: num(args, 'lateness-s', { min: 0 })! * 1000 } : {}),
       maxSpeedKmh: num(args, 'max-speed', { min: 1 }),
       maxGapS: num(args, 'max-gap-s', { min: 1 }),
       images: !!imagesDir,
       keepImages: false,
+      order: str(args, 'lateness-s') !== undefined ? 'arrival' : 'time',
       onProgress: (n) => {
         const frac = totalBytes ? bytes / totalBytes : 0;
         const secs = (performance.now() - t0) / 1000;
@@ -127,7 +112,8 @@ Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
         if (img && imagesDir) pngs += (await features.writeVehiclePngs(img, imagesDir)).length;
       },
     });
-    bar.done({ vehicles: result.features.length });
+    bar.done({ vehicles: result.features.length, ...ingest.summaryRecord(reader.summary) });
+    if (!result.features.length) throw ingest.nothingUsable(input, reader.summary);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, features.featuresToCsv(result.features));
 
@@ -137,12 +123,12 @@ Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
     const flagged = result.features.filter((f) => f.flags.length > 0);
     const lines = [
       `features: ${result.features.length} vehicle(s) -> ${out}${imagesDir ? `, ${pngs} PNG(s) -> ${imagesDir}` : ''}`,
-      `read ${s.points} points from ${s.files} file(s) in ${secs.toFixed(1)} s (${Math.round(s.points / Math.max(secs, 1e-3))} points/s); skipped ${s.skipped} bad line(s)`,
+      ...ingest.summaryLines(s),
+      `in ${secs.toFixed(1)} s (${Math.round(s.points / Math.max(secs, 1e-3))} points/s)`,
       `cleaning: kept ${c.kept}, exact duplicates ${c.exactDuplicates}, near duplicates ${c.nearDuplicates}, impossible jumps ${c.jumps}, late ${c.late}, invalid ${c.invalid}, outside the ${num(args, 'window-days', { integer: true })}-day window ${c.outOfWindow}, gaps not bridged ${c.gaps}`,
       `flagged: ${flagged.length}${flagged.length ? ' (' + flagged.slice(0, 5).map((f) => `${f.vehicleId}: ${f.flags.join(';')}`).join(', ') + (flagged.length > 5 ? ', ...' : '') + ')' : ''}`,
     ];
-    for (const sample of s.samples.slice(0, 5)) lines.push(`  skipped ${sample}`);
-    if (c.late > 0) lines.push(`note: ${c.late} fix(es) arrived more than --lateness-s after newer fixes of their vehicle and were dropped; sort the input or raise --lateness-s`);
+    if (c.late > 0) lines.push(`note: ${c.late} fix(es) arrived more than --lateness-s after newer fixes of their vehicle and were dropped; raise --lateness-s, or leave it out to have each vehicle's fixes put in time order`);
     process.stdout.write(lines.join('\n') + '\n');
   },
 };

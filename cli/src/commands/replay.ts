@@ -39,7 +39,6 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
     const brokers = str(args, 'brokers')!;
     const topic = str(args, 'topic')!;
     await ingest.listLogFiles(path); // a wrong path is reported before any connection is made
-    if (bool(args, 'create-topics')) await ingest.ensureTopics(brokers, ingest.defaultTopics(6));
     const reader = ingest.readPoints(path, {
       format: format as never,
       strict: bool(args, 'strict'),
@@ -54,11 +53,21 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
     });
     let bytes = 0;
     let totalBytes = 0;
+    // The file's own errors (empty, garbage, --strict on a bad line) come before any connection: the
+    // first batch is read first, and a read that yields no point at all stops here.
+    const it = reader[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done) throw ingest.nothingUsable(path, reader.summary, 'no valid point to replay');
+    const source = (async function* () {
+      yield first.value;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    })();
+    if (bool(args, 'create-topics')) await ingest.ensureTopics(brokers, ingest.defaultTopics(6));
     const bar = progress('replay', { unit: 'points' });
     const t0 = performance.now();
     let stats;
     try {
-      stats = await ingest.replay(reader, {
+      stats = await ingest.replay(source, {
         brokers,
         topic,
         speed,
@@ -77,13 +86,13 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
       if ((err as Error).name?.startsWith('KafkaJS')) throw new UserError(`Kafka at ${brokers}, topic ${topic}: ${(err as Error).message} (is the broker up? cotrans kafka start)`);
       throw err;
     }
-    bar.done({ messages: stats.messages });
     const s = reader.summary;
+    bar.done({ messages: stats.messages, ...ingest.summaryRecord(s) });
     process.stdout.write(
       `replayed ${stats.points} points in ${stats.messages} messages to ${topic} in ${(stats.elapsedMs / 1000).toFixed(1)} s ` +
-        `(${Math.round(stats.points / Math.max(0.001, stats.elapsedMs / 1000))} points/s) from ${s.files} file(s); skipped ${s.skipped} bad line(s)\n`,
+        `(${Math.round(stats.points / Math.max(0.001, stats.elapsedMs / 1000))} points/s)\n`,
     );
-    for (const sample of s.samples) process.stdout.write(`  ${sample}\n`);
+    process.stdout.write(ingest.summaryLines(s, num(args, 'samples', { min: 0, integer: true }) ?? 10).join('\n') + '\n');
     return 0;
   },
 };

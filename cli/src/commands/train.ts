@@ -43,6 +43,7 @@ an empty target.`,
   ],
   async run(args) {
     const learn = await import('@cotrans/learn');
+    const ingest = await import('@cotrans/ingest');
     const sources = list(args, 'source');
     const labelPaths = list(args, 'source-labels');
     if (labelPaths.length !== sources.length) throw new UserError(`--source given ${sources.length} time(s) but --source-labels ${labelPaths.length}: one labels file per source, in the same order`);
@@ -58,7 +59,9 @@ an empty target.`,
     const load = async (p: string, tzone: string, name: string) => {
       const bar = progress(`features ${name}`);
       const f = await learn.loadFleet(p, { tz: tzone, format, onProgress: (n) => bar.update(n) });
-      bar.done({ vehicles: f.features.length });
+      bar.done({ vehicles: f.features.length, ...ingest.summaryRecord(f.read) });
+      process.stdout.write(`${name}: ${ingest.summaryLines(f.read).join('\n')}\n`);
+      if (!f.features.length) throw ingest.nothingUsable(p, f.read);
       return f;
     };
     const parts = [];

@@ -2,7 +2,8 @@
 // log-odds of its best days by default, or the mean over its days) and/or a vehicle-level CNN (the days
 // stacked as channels), averaged when both are on. The default is the day-level model alone: a
 // vehicle is shared when some of its days are platform days, whatever it does on the others.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { UserError, readJsonObject } from '@cotrans/core';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cnn, type CnnConfig, type EpochLog } from './net.js';
 import type { BackendPreference } from './backend.js';
@@ -201,11 +202,12 @@ export class ImageModel {
 
   static async load(dir: string, backend?: BackendPreference): Promise<ImageModel> {
     const file = path.join(dir, 'image-model.json');
-    const meta = JSON.parse(await readFile(file, 'utf8'));
-    if (meta.format !== 'cotrans-image-model' || meta.version !== 1) throw Object.assign(new Error(`${file}: not a version-1 cotrans image model`), { exitCode: 1 });
+    const meta = await readJsonObject(file, 'image model description');
+    if (meta.format !== 'cotrans-image-model' || meta.version !== 1) throw new UserError(`${file}: not a version-1 cotrans image model`);
+    if (!meta.options || typeof meta.options !== 'object' || !Number.isInteger(meta.size)) throw new UserError(`${file}: options (an object) and size (an integer) are required`);
     // written before `dayScore` existed: those models scored vehicles by the mean over their days
-    const m = new ImageModel({ dayScore: 'mean', ...meta.options, backend });
-    m.size = meta.size;
+    const m = new ImageModel({ dayScore: 'mean', ...(meta.options as Partial<ImageModelOptions>), backend });
+    m.size = meta.size as number;
     if (m.options.mode !== 'vehicle') m.day = await Cnn.load(dir, 'cnn-day', backend);
     if (m.options.mode !== 'day') m.vehicle = await Cnn.load(dir, 'cnn-vehicle', backend);
     return m;

@@ -1,5 +1,6 @@
 // A small binary CNN (conv+pool blocks, one dense layer, dropout in training only, sigmoid) with its
 // own seeded init, Adam training with early stopping on a validation split, and a JSON+bin format.
+import { UserError, excerpt, readJsonObject } from '@cotrans/core';
 import type * as tfjs from '@tensorflow/tfjs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -393,10 +394,19 @@ export class Cnn {
 
   static async load(dir: string, name = 'cnn', backend?: BackendPreference): Promise<Cnn> {
     const metaPath = path.join(dir, `${name}.json`);
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as CnnWeightsFile;
-    if (meta.format !== 'cotrans-cnn') throw Object.assign(new Error(`${metaPath}: not a cotrans CNN file`), { exitCode: 1 });
-    if (meta.version !== 1) throw Object.assign(new Error(`${metaPath}: CNN format version ${meta.version} is not supported (this build reads 1)`), { exitCode: 1 });
-    const buf = await readFile(path.join(dir, `${name}.weights.bin`));
+    const meta = (await readJsonObject(metaPath, 'CNN description')) as unknown as CnnWeightsFile;
+    if (meta.format !== 'cotrans-cnn') throw new UserError(`${metaPath}: not a cotrans CNN file`);
+    if (meta.version !== 1) throw new UserError(`${metaPath}: CNN format version ${excerpt(String(meta.version))} is not supported (this build reads 1)`);
+    if (!Array.isArray(meta.params) || !meta.params.every((p) => Number.isInteger(p?.offset) && Number.isInteger(p?.length) && p.offset >= 0 && p.length >= 0)) throw new UserError(`${metaPath}: params must list each weight array's offset and length`);
+    const binPath = path.join(dir, `${name}.weights.bin`);
+    let buf: Buffer;
+    try {
+      buf = await readFile(binPath);
+    } catch (err) {
+      throw new UserError(`${binPath}: cannot read the CNN weights (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const need = meta.params.reduce((m, p) => Math.max(m, p.offset + p.length), 0) * 4;
+    if (buf.byteLength !== need) throw new UserError(`${binPath}: ${buf.byteLength} bytes, the CNN needs ${need} (${buf.byteLength < need ? 'truncated' : 'not this model\'s weights'}); retrain with cotrans train`);
     const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
     const net = new Cnn(meta.config);
     await net.init(backend);

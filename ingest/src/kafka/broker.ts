@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import kafkajs from 'kafkajs';
-import { InputError } from '../errors.js';
+import { UserError } from '@cotrans/core';
 import { fetchKafka, KAFKA_VERSION } from './fetch.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -185,13 +185,13 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
   const version = opts.version ?? KAFKA_VERSION;
   const running = readPid(dir);
   if (running && isKafkaProcess(running.pid)) {
-    if (running.port !== port) throw new InputError(`a broker from ${dir} already runs on port ${running.port} (pid ${running.pid}); stop it first`);
+    if (running.port !== port) throw new UserError(`a broker from ${dir} already runs on port ${running.port} (pid ${running.pid}); stop it first`);
     await waitForBroker(`${HOST}:${port}`, opts.readyTimeoutMs ?? 60_000, () => isKafkaProcess(running.pid));
     return { pid: running.pid, brokers: `${HOST}:${port}`, port, controllerPort: running.controllerPort, dir, version: running.version, startMs: 0 };
   }
   if (opts.controllerPort === undefined && !(await portFree(controllerPort))) controllerPort = await freePort();
   for (const p of [port, controllerPort]) {
-    if (!(await portFree(p))) throw new InputError(`port ${p} on ${HOST} is in use (choose another with --port)`);
+    if (!(await portFree(p))) throw new UserError(`port ${p} on ${HOST} is in use (choose another with --port)`);
   }
   const libs = await fetchKafka({ version, log: opts.log });
   const dataDir = join(dir, 'data');
@@ -212,7 +212,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
     try {
       res = await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`java not found ('${java}'): install a JDK 17+ (apt-get install openjdk-17-jre-headless)`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`java not found ('${java}'): install a JDK 17+ (apt-get install openjdk-17-jre-headless)`);
       throw err;
     }
     if (res.code !== 0) throw new Error(`formatting KRaft storage failed: ${res.out.trim().split('\n').slice(-3).join(' | ')}`);
@@ -228,7 +228,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
     child.once('error', res);
     child.once('spawn', () => res(undefined));
   });
-  if (spawnErr) throw (spawnErr as NodeJS.ErrnoException).code === 'ENOENT' ? new InputError(`java not found ('${java}'): install a JDK 17+`) : spawnErr;
+  if (spawnErr) throw (spawnErr as NodeJS.ErrnoException).code === 'ENOENT' ? new UserError(`java not found ('${java}'): install a JDK 17+`) : spawnErr;
   child.unref();
   const pid = child.pid!;
   await writeFile(join(dir, 'broker.pid'), JSON.stringify({ pid, port, controllerPort, version } satisfies PidFile));

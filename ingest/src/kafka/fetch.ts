@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../errors.js';
+import { UserError } from '@cotrans/core';
 import { kafkaCacheDir, kafkaPom } from './paths.js';
 
 /**
@@ -49,13 +49,13 @@ export async function fetchKafka(opts: { version?: string; force?: boolean; log?
     res = await run(mvn, ['-q', '-B', '-f', kafkaPom(), 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime', `-Dkafka.version=${version}`]);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`Maven ('${mvn}') not found: install it (apt-get install maven) to fetch the Kafka jars`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`Maven ('${mvn}') not found: install it (apt-get install maven) to fetch the Kafka jars`);
     throw err;
   }
   if (res.code !== 0) {
     await rm(tmp, { recursive: true, force: true });
     const tail = res.out.trim().split('\n').filter((l) => /ERROR/.test(l)).slice(0, 3).join(' | ') || res.out.trim().split('\n').slice(-3).join(' | ');
-    throw new InputError(`Maven could not fetch Kafka ${version} (exit ${res.code}): ${tail.slice(0, 400)}`);
+    throw new UserError(`Maven could not fetch Kafka ${version} (exit ${res.code}): ${tail.slice(0, 400)}`);
   }
   const jars = (await readdir(tmp)).filter((f) => f.endsWith('.jar'));
   if (!jars.some((j) => j.startsWith('kafka_2.13-'))) throw new Error(`Maven finished but kafka_2.13 is missing from ${tmp}`);

@@ -3,9 +3,9 @@
 import { basename, dirname, sep } from 'node:path';
 import type { GpsPoint } from '../point.js';
 import { makePoint, pointProblem, type ValidateOptions } from '../validate.js';
-import { InputError } from '../errors.js';
+import { UserError, excerpt, jsonErrorReason, splitCsvLine } from '@cotrans/core';
 import { parseTimestamp, parseTimestampAt, SECONDS_LIMIT, type NaiveTime } from './timestamp.js';
-import { numberAt, scanNumber, scanEnd } from './numbers.js';
+import { decimal, numberAt, scanNumber, scanEnd } from './numbers.js';
 
 export type LogFormat = 'auto' | 'csv' | 'jsonl' | 'geolife' | 'cabspotting' | 'tdrive';
 export type ConcreteFormat = Exclude<LogFormat, 'auto'>;
@@ -42,7 +42,7 @@ function numField(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   const t = s.trim();
   if (t === '') return undefined;
-  return Number(t);
+  return decimal(t);
 }
 
 function point(vehicleId: string, ts: number | string, lat: unknown, lon: unknown, speed: unknown, heading: unknown, opts: ParserOptions): GpsPoint | string {
@@ -70,28 +70,8 @@ const CSV_COLUMNS = {
 } as const;
 const REQUIRED = ['vehicle_id', 'timestamp', 'lat', 'lon'] as const;
 
-function splitCsv(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
+/** The cells of a line; a quote left open takes the rest of the line (headers, detection). */
+const splitCsv = (line: string): string[] => splitCsvLine(line) ?? line.split(',');
 
 /** True when a first line looks like a CSV header naming the four required columns. */
 export function looksLikeCsvHeader(line: string): boolean {
@@ -127,7 +107,7 @@ export function csvParser(file: string, opts: ParserOptions): LineParser {
     }
     const missing = REQUIRED.filter((c) => found[c] < 0);
     if (missing.length) {
-      throw new InputError(`${file}:${lineNo}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (header: ${names.join(',').slice(0, 120)})`);
+      throw new UserError(`${file}:${lineNo}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} (header: ${excerpt(names.join(','), 120)})`);
     }
     idx = found;
     width = Math.max(...REQUIRED.map((c) => found[c]));
@@ -143,7 +123,8 @@ export function csvParser(file: string, opts: ParserOptions): LineParser {
 
   /** Any line the in-place path does not take (quotes, too few fields): split into strings. */
   const general = (ix: Record<keyof typeof CSV_COLUMNS, number>, line: string): LineResult => {
-    const f = splitCsv(line);
+    const f = splitCsvLine(line);
+    if (!f) return 'a quoted field is never closed';
     if (f.length <= width) return `expected at least ${width + 1} fields, got ${f.length}`;
     const vid = f[ix.vehicle_id].trim();
     const ts = parseTimestamp(f[ix.timestamp], opts.naiveTime);
@@ -217,7 +198,7 @@ export function jsonlParser(_file: string, opts: ParserOptions): LineParser {
     try {
       o = JSON.parse(line);
     } catch (err) {
-      return `not JSON: ${(err as Error).message}`;
+      return `not JSON: ${jsonErrorReason(err)}`;
     }
     if (o === null || typeof o !== 'object' || Array.isArray(o)) return 'a line must be a JSON object';
     const r = o as Record<string, unknown>;
@@ -265,7 +246,7 @@ export function cabspottingParser(file: string, opts: ParserOptions): LineParser
     if (line.trim() === '') return null;
     const f = line.trim().split(/\s+/);
     if (f.length !== 4) return `expected 4 fields (lat lon occupancy unix_time), got ${f.length}`;
-    if (!/^\d+$/.test(f[3])) return `unix_time '${f[3]}' is not an integer`;
+    if (!/^\d+$/.test(f[3])) return `unix_time '${excerpt(f[3], 30)}' is not an integer`;
     return point(cab, Number(f[3]) * 1000, numField(f[0]), numField(f[1]), undefined, undefined, opts);
   };
   return (text, start, end) => {
@@ -290,7 +271,7 @@ export function cabspottingParser(file: string, opts: ParserOptions): LineParser
     let t = 0;
     for (let i = s3 + 1; i < end; i++) {
       const d = text.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return `unix_time '${text.slice(s3 + 1, end)}' is not an integer`;
+      if (d < 0 || d > 9) return `unix_time '${excerpt(text.slice(s3 + 1, end), 30)}' is not an integer`;
       t = t * 10 + d;
     }
     if (end - s3 - 1 > 15) t = Number(text.slice(s3 + 1, end)); // beyond exact integers: as Number() reads it

@@ -2,7 +2,9 @@
 // logs write: [-+]digits[.digits] with at most 15 significant digits. Then the digits form an integer
 // below 2^53 and the power of ten is exact, so one division is correctly rounded, i.e. the same
 // double as Number() (Clinger's fast path). Any other shape answers NaN and the caller takes the
-// general way (trim + Number), so nothing changes but speed.
+// general way (trim, then decimal()), so nothing changes but speed. decimal() is Number() on
+// decimal text only: Number() also reads "0x34", "0b11", "0o7" and "Infinity", which no GPS log
+// means as coordinates, so those are not numbers here (the line is skipped, or stops --strict).
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 const MAX_DIGITS = 15;
@@ -57,7 +59,14 @@ export function numberAt(t: string, s: number, e: number): number | undefined {
 /** The general way of numberAt, kept apart so that the fast path stays small enough to inline. */
 function generalNumber(t: string, s: number, e: number): number | undefined {
   const f = t.slice(s, e).trim();
-  return f === '' ? undefined : Number(f);
+  return f === '' ? undefined : decimal(f);
+}
+
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/** Number() of trimmed decimal text ("12", "-1.5", ".5", "1e3"); NaN for any other shape. */
+export function decimal(f: string): number {
+  return DECIMAL.test(f) ? Number(f) : NaN;
 }
 
 /** Where the field read by the last successful scanNumber ends: its comma, or the line's end. */

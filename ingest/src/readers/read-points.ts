@@ -4,14 +4,14 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GpsPoint } from '../point.js';
-import { InputError } from '../errors.js';
+import { UserError, excerpt } from '@cotrans/core';
 import { openChunks } from './lines.js';
 import { detectFormat, geolifeUser, PARSERS, type ConcreteFormat, type LogFormat, type ParserOptions } from './formats.js';
 import type { NaiveTime } from './timestamp.js';
 
 export interface ReadOptions {
   format?: LogFormat;
-  /** Stop at the first bad line with an InputError "file:line: reason" (exit 1 in the CLI). */
+  /** Stop at the first bad line with an UserError "file:line: reason" (exit 1 in the CLI). */
   strict?: boolean;
   /** How many bad-line samples the summary keeps (default 10). */
   maxSamples?: number;
@@ -40,9 +40,11 @@ export const MAX_MERGE_STREAMS = 4000;
 
 export interface ReadSummary {
   files: number;
-  /** Lines read, including headers and blank lines. */
+  /** Lines read, including headers and blank lines: points + skipped lines + ignored. */
   lines: number;
   points: number;
+  /** Lines that carry no point and are no error: headers, blank lines, GeoLife's preamble. */
+  ignored: number;
   /** Bad lines skipped (lenient mode), plus files skipped in a directory (empty, unknown format). */
   skipped: number;
   /** Skipped lines by kind of reason (numbers masked), for a quick look at what went wrong. */
@@ -65,10 +67,10 @@ export async function listLogFiles(path: string): Promise<string[]> {
   try {
     st = await stat(path);
   } catch (err) {
-    throw new InputError(`${path}: no such file or directory (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    throw new UserError(`${path}: no such file or directory (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
   if (st.isFile()) return [path];
-  if (!st.isDirectory()) throw new InputError(`${path}: not a file or directory`);
+  if (!st.isDirectory()) throw new UserError(`${path}: not a file or directory`);
   const out: string[] = [];
   const walk = async (dir: string) => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -80,7 +82,7 @@ export async function listLogFiles(path: string): Promise<string[]> {
     }
   };
   await walk(path);
-  if (out.length === 0) throw new InputError(`${path}: no log files found (looked for .csv, .jsonl, .plt, .txt, optionally .gz)`);
+  if (out.length === 0) throw new UserError(`${path}: no log files found (looked for .csv, .jsonl, .plt, .txt, optionally .gz)`);
   return out;
 }
 
@@ -102,7 +104,7 @@ function firstNonBlankLine(text: string): string | undefined {
 const reasonKind = (r: string) => r.replace(/'[^']*'/g, "'…'").replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/gi, 'N').slice(0, 80);
 
 export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
-  const summary: ReadSummary = { files: 0, lines: 0, points: 0, skipped: 0, byReason: {}, samples: [], formats: {} };
+  const summary: ReadSummary = { files: 0, lines: 0, points: 0, ignored: 0, skipped: 0, byReason: {}, samples: [], formats: {} };
   const maxSamples = opts.maxSamples ?? 10;
   const batchSize = opts.batchSize ?? 4096;
   const parserOpts: ParserOptions = { naiveTime: opts.naiveTime, now: opts.now ?? Date.now() };
@@ -149,7 +151,7 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
           progress.completed += src.totalBytes;
         };
         const fail = (msg: string) => {
-          if (single || opts.strict) throw new InputError(msg);
+          if (single || opts.strict) throw new UserError(msg);
           skip(file, msg.slice(file.length + 2));
         };
         if (first === undefined) {
@@ -160,7 +162,7 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
         const format = opts.format && opts.format !== 'auto' ? opts.format : detectFormat(file, first);
         if (!format) {
           finish();
-          fail(`${file}: unknown format (first line '${first.slice(0, 60)}'; expected CSV with a vehicle_id,timestamp,lat,lon header, JSONL, GeoLife .plt, Cabspotting or T-Drive; or pass --format)`);
+          fail(`${file}: unknown format (first line '${excerpt(first, 60)}'; expected CSV with a vehicle_id,timestamp,lat,lon header, JSONL, GeoLife .plt, Cabspotting or T-Drive; or pass --format)`);
           continue;
         }
         summary.files++;
@@ -183,9 +185,12 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
               lineNo++;
               const r = parse(text, start, end, lineNo);
               start = nl + 1;
-              if (r === null) continue;
+              if (r === null) {
+                summary.ignored++;
+                continue;
+              }
               if (typeof r === 'string') {
-                if (opts.strict) throw new InputError(`${file}:${lineNo}: ${r}`);
+                if (opts.strict) throw new UserError(`${file}:${lineNo}: ${r}`);
                 skip(`${file}:${lineNo}`, r);
                 continue;
               }
@@ -317,7 +322,7 @@ export function readPoints(path: string, opts: ReadOptions = {}): PointReader {
         g.push(f);
       }
       if (streams.size > MAX_MERGE_STREAMS) {
-        throw new InputError(`${path}: ${streams.size} per-vehicle files are too many to merge by time (at most ${MAX_MERGE_STREAMS}); replay with --speed max, or merge them into one time-sorted CSV first`);
+        throw new UserError(`${path}: ${streams.size} per-vehicle files are too many to merge by time (at most ${MAX_MERGE_STREAMS}); replay with --speed max, or merge them into one time-sorted CSV first`);
       }
       source = mergeByTime([...streams.values()]);
     } else source = readFiles(files, single, batchSize, opts.chunkBytes);

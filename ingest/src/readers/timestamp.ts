@@ -2,6 +2,7 @@
 // The reader's hot path reads them straight from a range of the decoded text: plain numbers and the
 // common fixed ISO shape (YYYY-MM-DD[T ]hh:mm:ss[.f{1,3}](Z|±hh:mm)) without building a substring;
 // anything else goes the general way (a regex, then Date.parse), so results never differ.
+import { excerpt } from '@cotrans/core';
 import { fastNumber } from './numbers.js';
 
 /** Below this magnitude a number is epoch seconds (1e11 s is the year 5138; 1e11 ms is 1973). */
@@ -105,6 +106,4 @@ export function fastIso(t: string, s: number, e: number, naiveUtc: boolean): num
   return Date.UTC(year, month - 1, day, hour, min, sec, ms) - offsetMin * 60_000;
 }
 
-function clip(s: string): string {
-  return s.length > 40 ? s.slice(0, 40) + '…' : s;
-}
+const clip = (s: string): string => excerpt(s, 40);
