@@ -124,6 +124,9 @@ export class Fleet {
   private readonly lowerIds: string[];
   private readonly fixed: Omit<Summary, 'reviewed' | 'reviewAgreement'>;
   private readonly latest = new Map<number, Review>();
+  /** Each vehicle's JSON without its closing brace, and its latest review's JSON: a page of rows is then a join. */
+  private readonly json: string[];
+  private readonly reviewJson = new Map<number, string>();
   private counts: ReviewCounts = { reviewed: 0, decided: 0, agree: 0 };
   /** Bumped by every review change, so cached answers that depend on reviews expire. */
   private reviewVersion = 0;
@@ -133,6 +136,7 @@ export class Fleet {
     this.vehicles = predictions.map((p) => toVehicle(p, truth));
     const n = this.vehicles.length;
     this.vehicles.forEach((v, i) => this.index.set(v.vehicleId, i));
+    this.json = this.vehicles.map((v) => JSON.stringify(v).slice(0, -1));
     for (const key of SORT_KEYS) {
       const vals = this.vehicles.map((v) => sortValue(v, key));
       const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => {
@@ -189,6 +193,7 @@ export class Fleet {
     const old = this.latest.get(i);
     if (old) this.count(old, i, -1);
     this.latest.set(i, r);
+    this.reviewJson.set(i, JSON.stringify(r));
     this.count(r, i, +1);
     this.reviewVersion++;
   }
@@ -268,5 +273,13 @@ export class Fleet {
     const ids = this.select(q);
     const rows = Array.from(ids.subarray(q.offset, q.offset + q.limit), (i) => ({ ...this.vehicles[i], review: this.latest.get(i) ?? null }));
     return { total: ids.length, offset: q.offset, limit: q.limit, rows };
+  }
+
+  /** query() as JSON text, built from the precomputed rows. */
+  queryJson(q: VehicleQuery): string {
+    const ids = this.select(q);
+    const rows: string[] = [];
+    for (const i of ids.subarray(q.offset, q.offset + q.limit)) rows.push(`${this.json[i]},"review":${this.reviewJson.get(i) ?? 'null'}}`);
+    return `{"total":${ids.length},"offset":${q.offset},"limit":${q.limit},"rows":[${rows.join(',')}]}`;
   }
 }

@@ -66,9 +66,13 @@ function imagePath(dir: string, id: string): string | null {
   return null;
 }
 
+const COMMON_HEADERS = Object.entries({ ...SECURITY_HEADERS, 'cache-control': 'no-store' });
+
 function send(res: ServerResponse, status: number, body: unknown, type = JSON_TYPE): void {
   const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store' });
+  for (const [k, v] of COMMON_HEADERS) res.setHeader(k, v);
+  res.setHeader('content-type', type);
+  res.writeHead(status);
   res.end(data);
 }
 
@@ -192,7 +196,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return send(res, 200, { writable, reviewer });
     }
     if (path === '/api/summary') return send(res, 200, summaryBody());
-    if (path === '/api/vehicles') return send(res, 200, fleet.query(parseQuery(url.searchParams)));
+    if (path === '/api/vehicles') return send(res, 200, fleet.queryJson(parseQuery(url.searchParams)));
     if (path === '/api/reviews.csv') {
       res.setHeader('content-disposition', 'attachment; filename="reviews.csv"');
       return send(res, 200, reviewsCsv(), 'text/csv; charset=utf-8');

@@ -68,6 +68,7 @@ describe('Fleet', () => {
       const got = fleet.query(q);
       expect(got.total, params.toString()).toBe(want.length);
       expect(got.rows.map((x) => x.vehicleId), params.toString()).toEqual(want.slice(q.offset, q.offset + q.limit));
+      expect(JSON.parse(fleet.queryJson(q))).toEqual(JSON.parse(JSON.stringify(got)));
     }
   });
 

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readPredictions, readTruth, startDashboard, type Dashboard, type DashboardOptions } from '@cotrans/dashboard';
 import { TOKENS, fixtureDir, fleetCsv, raw, writeHeaders } from './helpers.js';
 
@@ -255,19 +257,32 @@ describe('dashboard API', () => {
     }
   });
 
-  it('keeps the image-lookup cache bounded under a flood of ids', async () => {
+  it('keeps the image-lookup cache and the server\'s RSS bounded under a flood of ids', async () => {
     const f = await fixtureDir(fleetCsv(2000));
-    dash = await startDashboard({ predictionsFile: f.predictions, imagesDir: f.images, reviewsDb: f.db, imageCacheSize: 100 });
-    const base = new URL(dash.url);
-    const rss0 = process.memoryUsage().rss;
-    const flood = async (from: number, to: number, id: (i: number) => string) => {
-      for (let i = from; i < to; i += 50) {
-        await Promise.all(Array.from({ length: Math.min(50, to - i) }, (_, k) => fetch(new URL(`images/${encodeURIComponent(id(i + k))}.png`, base)).then((r) => r.arrayBuffer())));
-      }
-    };
-    await flood(0, 2000, (i) => `veh-${String(i).padStart(5, '0')}`); // every real vehicle
-    await flood(0, 5000, (i) => `invented-${i}-${'x'.repeat(200)}`); // ids nobody has
-    expect(dash.stats().imageCache).toBeLessThanOrEqual(100);
-    expect(process.memoryUsage().rss - rss0).toBeLessThan(100 * 1024 * 1024);
+    // The server runs in its own process, so that its RSS is not the test's own fetch garbage.
+    const server = fork(fileURLToPath(new URL('./serve.mjs', import.meta.url)), [f.predictions, f.db, f.images, '100'], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const next = <T>() => new Promise<T>((ok) => server.once('message', (m) => ok(m as T)));
+    try {
+      const { url } = await next<{ url: string }>();
+      const stats = () => { const p = next<{ rss: number; imageCache: number }>(); server.send('stats'); return p; };
+      const flood = async (from: number, to: number, id: (i: number) => string) => {
+        for (let i = from; i < to; i += 50) {
+          await Promise.all(Array.from({ length: Math.min(50, to - i) }, (_, k) => fetch(new URL(`images/${encodeURIComponent(id(i + k))}.png`, url)).then((r) => r.arrayBuffer())));
+        }
+      };
+      const real = (i: number) => `veh-${String(i).padStart(5, '0')}`;
+      await flood(0, 2000, real); // every real vehicle once: the cache is full
+      const before = await stats();
+      expect(before.imageCache).toBe(100);
+      // 15,000 invented ids of 2,000 characters: remembered, they would be 30 MB of keys alone.
+      await flood(0, 15_000, (i) => `invented-${i}-${'x'.repeat(2000)}`);
+      await flood(0, 2000, real);
+      const after = await stats();
+      expect(after.imageCache).toBeLessThanOrEqual(100);
+      expect(after.rss - before.rss).toBeLessThan(20 * 1024 * 1024);
+    } finally {
+      server.send('stop');
+      await new Promise((ok) => server.once('exit', ok));
+    }
   });
 });

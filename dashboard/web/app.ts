@@ -252,9 +252,11 @@ function wire(): void {
 }
 
 wire();
-loadSession()
-  .catch(() => { sessionStorage.removeItem(TOKEN_KEY); return loadSession(); })
-  .then(() => Promise.all([loadSummary(), loadRows()]))
+Promise.all([
+  loadSession().catch(() => { sessionStorage.removeItem(TOKEN_KEY); return loadSession(); }),
+  loadSummary(),
+  loadRows(),
+])
   .then(() => { document.body.dataset.ready = '1'; })
   .catch((e: Error) => toast('Could not load: ' + e.message));
 export {};
