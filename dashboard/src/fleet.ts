@@ -200,7 +200,8 @@ export class Fleet {
 
   private count(r: Review, i: number, sign: 1 | -1): void {
     this.counts.reviewed += sign;
-    if (r.verdict === 'unsure') return;
+    // Only a label counts as decided: `unsure`, or anything an unchecked database may hold, does not.
+    if (r.verdict !== 'shared' && r.verdict !== 'private') return;
     this.counts.decided += sign;
     if (r.verdict === this.vehicles[i].label) this.counts.agree += sign;
   }

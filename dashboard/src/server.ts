@@ -189,6 +189,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       if (!get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
       return send(res, 200, page.body, page.type);
     }
+    const readOnlyRoute = path === '/api/session' || path === '/api/summary' || path === '/api/vehicles' || path === '/api/reviews.csv' || path.startsWith('/images/');
+    if (readOnlyRoute && !get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
     if (path === '/api/session') {
       const token = bearer(req.headers);
       const reviewer = token ? authenticate(token) : null;

@@ -165,6 +165,9 @@ describe('dashboard API', () => {
     expect(JSON.parse(body)).toEqual({ error: 'no route GET /api/nothing' });
     expect(body).not.toMatch(/\bat .*\.(ts|js):\d+/);
     expect((await fetch(new URL('api/vehicles/car-1', dash!.url), { method: 'DELETE' })).status).toBe(405);
+    for (const path of ['api/summary', 'api/vehicles', 'api/reviews.csv', 'images/taxi-1.png', 'app.js']) {
+      expect((await fetch(new URL(path, dash!.url), { method: 'POST', headers: writeHeaders(TOKENS[0].token), body: '{}' })).status, path).toBe(405);
+    }
   });
 
   it('exports reviews as CSV that a spreadsheet cannot run, with CR and quotes quoted', async () => {

@@ -167,7 +167,7 @@ function renderDetail(r: Detail): void {
     img ?? h('p', { class: 'muted' }, 'no trajectory image'),
     h('div', { class: 'verdicts' }, verdictButton('shared', 's'), verdictButton('private', 'p'), verdictButton('unsure', 'u')),
     note,
-    state.session.reviewer === null && h('p', { class: 'muted' }, 'Sign in with a review token to record a verdict.'),
+    state.session.reviewer === null && h('p', { class: 'muted' }, state.session.writable ? 'Sign in with a review token to record a verdict.' : 'This server is read-only: it takes no verdicts.'),
     h('h3', {}, 'history'),
     h('ol', {}, ...r.history.map((x) => h('li', {}, `${when(x.at)} ${x.reviewer || 'anonymous'}: `, h('b', { class: cls(x.verdict) }, x.verdict), x.note ? ' ' + x.note : ''))),
   ));
