@@ -10,8 +10,12 @@ export const UNCERTAIN = [0.35, 0.65] as const;
 /** Confidence = |p_shared - 0.5| * 2; "low" is the uncertain band above, "high" is p_shared <= 0.1 or >= 0.9. */
 export const CONFIDENCE_BANDS = { low: [0, 0.3], medium: [0.3, 0.8], high: [0.8, 1.0001] } as const;
 export type ConfidenceBand = keyof typeof CONFIDENCE_BANDS;
-/** `uncertainty` sorts by distance from 0.5: ascending puts the most uncertain first. */
-export const SORT_KEYS = ['p_shared', 'uncertainty', 'vehicle_id', 'p_rf', 'p_cnn', 'disagreement'] as const;
+/**
+ * `uncertainty` sorts by distance from 0.5: ascending puts the most uncertain first. `priority` is
+ * how much a human verdict would add: uncertainty (1 - confidence) plus RF/CNN disagreement
+ * (|p_rf - p_cnn|), 0 to 2; the review queue is `reviewed=0&sort=-priority`.
+ */
+export const SORT_KEYS = ['p_shared', 'uncertainty', 'priority', 'vehicle_id', 'p_rf', 'p_cnn', 'disagreement'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const HISTOGRAM_BINS = 20;
 export const MAX_PAGE = 500;
@@ -88,6 +92,7 @@ function sortValue(v: Vehicle, key: SortKey): number | string {
   switch (key) {
     case 'vehicle_id': return v.vehicleId;
     case 'uncertainty': return v.confidence;
+    case 'priority': return 1 - v.confidence + (v.pRf !== null && v.pCnn !== null ? Math.abs(v.pRf - v.pCnn) : 0);
     case 'p_rf': return v.pRf ?? -1;
     case 'p_cnn': return v.pCnn ?? -1;
     case 'disagreement': return v.pRf !== null && v.pCnn !== null ? Math.abs(v.pRf - v.pCnn) : -1;

@@ -101,6 +101,7 @@ function validateReview(body: unknown, vehicleId: string, reviewer: string): Rev
 }
 
 const REVIEWS_CSV_HEADER = ['vehicle_id', 'predicted', 'p_shared', 'verdict', 'reviewer', 'note', 'reviewed_at'];
+const LABELS_CSV_HEADER = ['vehicle_id', 'label', 'p_shared', 'p_rf', 'p_cnn', 'flags', 'verdict', 'reviewer', 'reviewed_at'];
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   if (!opts.predictions && !opts.predictionsFile) throw new TypeError('startDashboard: give predictions or predictionsFile');
@@ -162,6 +163,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     return out;
   };
 
+  let labelsCache: { key: string; body: string } | null = null;
+  /** Every vehicle's current label with its latest verdict; built once per data change. */
+  const labelsCsv = (): string => {
+    const key = `${generation}:${fleet.version}`;
+    if (labelsCache?.key === key) return labelsCache.body;
+    let out = csvLine(LABELS_CSV_HEADER);
+    const f4 = (p: number | null) => (p === null ? '' : p.toFixed(4));
+    for (const v of fleet.vehicles) {
+      const r = fleet.reviewOf(v.vehicleId);
+      out += csvLine([v.vehicleId, v.label, f4(v.pShared), f4(v.pRf), f4(v.pCnn), v.flags.join(';'), r?.verdict ?? '', r?.reviewer ?? '', r ? new Date(r.at).toISOString() : '']);
+    }
+    labelsCache = { key, body: out };
+    return out;
+  };
+
   /** The reviewer of the request's token: 401 for a wrong or missing token, 403 on a read-only server. */
   const reviewerOf = (req: IncomingMessage): string => {
     if (!writable) throw new HttpError(403, 'this dashboard is read-only: start it with --token-file or COTRANS_DASHBOARD_TOKEN to accept reviews');
@@ -189,7 +205,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       if (!get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
       return send(res, 200, page.body, page.type);
     }
-    const readOnlyRoute = path === '/api/session' || path === '/api/summary' || path === '/api/vehicles' || path === '/api/reviews.csv' || path.startsWith('/images/');
+    const readOnlyRoute = path === '/api/session' || path === '/api/summary' || path === '/api/vehicles' || path === '/api/reviews.csv' || path === '/api/labels.csv' || path.startsWith('/images/');
     if (readOnlyRoute && !get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
     if (path === '/api/session') {
       const token = bearer(req.headers);
@@ -199,9 +215,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     }
     if (path === '/api/summary') return send(res, 200, summaryBody());
     if (path === '/api/vehicles') return send(res, 200, fleet.queryJson(parseQuery(url.searchParams)));
-    if (path === '/api/reviews.csv') {
-      res.setHeader('content-disposition', 'attachment; filename="reviews.csv"');
-      return send(res, 200, reviewsCsv(), 'text/csv; charset=utf-8');
+    if (path === '/api/reviews.csv' || path === '/api/labels.csv') {
+      const reviews = path === '/api/reviews.csv';
+      res.setHeader('content-disposition', `attachment; filename="${reviews ? 'reviews' : 'labels'}.csv"`);
+      return send(res, 200, reviews ? reviewsCsv() : labelsCsv(), 'text/csv; charset=utf-8');
     }
     const img = /^\/images\/([^/]+)\.png$/.exec(path);
     if (img) {

@@ -114,6 +114,9 @@ describe('review page in Chromium', () => {
     await page.keyboard.press('u');
     await page.waitForFunction(() => document.querySelector('#rows tr[data-id="taxi-2"] .review')?.textContent === 'unsure');
     expect(await page.locator('.card[data-k="reviewed"] b').textContent()).toBe('2');
+    await page.locator('#queue').click();
+    await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 3);
+    expect(await page.locator('#rows tr').first().getAttribute('data-id')).toBe('car-2');
     await page.screenshot({ path: ARTIFACTS + 'vehicle-reviewed.png' });
     expect(reviewRows(db)).toEqual([
       { vehicle_id: 'taxi-1', verdict: 'private', reviewer: 'ana', note: 'home every night' },

@@ -23,7 +23,8 @@ function naive(preds: Prediction[], reviewed: Set<string>, q: VehicleQuery): str
   const band = (c: number) => (c < 0.3 ? 'low' : c < 0.8 ? 'medium' : 'high');
   const dis = (p: Prediction) => p.pRf !== null && p.pCnn !== null && p.pRf >= 0.5 !== p.pCnn >= 0.5;
   const val = (p: Prediction): number | string => ({
-    p_shared: p.pShared, uncertainty: Math.abs(p.pShared - 0.5), vehicle_id: p.vehicleId, p_rf: p.pRf ?? -1, p_cnn: p.pCnn ?? -1,
+    p_shared: p.pShared, uncertainty: Math.abs(p.pShared - 0.5),
+    priority: 1 - conf(p) + (p.pRf !== null && p.pCnn !== null ? Math.abs(p.pRf - p.pCnn) : 0), vehicle_id: p.vehicleId, p_rf: p.pRf ?? -1, p_cnn: p.pCnn ?? -1,
     disagreement: p.pRf !== null && p.pCnn !== null ? Math.abs(p.pRf - p.pCnn) : -1,
   })[q.sort];
   const out = preds.filter((p) =>
@@ -60,7 +61,7 @@ describe('Fleet', () => {
       maybe('reviewed', ['0', '1']);
       maybe('flagged', ['0', '1']);
       maybe('q', ['taxi', 'CAR-', 'van-1', 'car-9', 'zzz']);
-      params.set('sort', (r() < 0.5 ? '-' : '') + pick(['p_shared', 'uncertainty', 'vehicle_id', 'p_rf', 'p_cnn', 'disagreement']));
+      params.set('sort', (r() < 0.5 ? '-' : '') + pick(['p_shared', 'uncertainty', 'priority', 'vehicle_id', 'p_rf', 'p_cnn', 'disagreement']));
       params.set('offset', String(Math.floor(r() * 40)));
       params.set('limit', String(1 + Math.floor(r() * 60)));
       const q = parseQuery(params);

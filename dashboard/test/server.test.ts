@@ -45,6 +45,8 @@ describe('dashboard API', () => {
     expect(page).toMatchObject({ total: 5, offset: 2, limit: 2 });
     expect(ids(page)).toEqual(['car-3', 'taxi-1']);
     expect((await getJson('api/vehicles?limit=100000')).limit).toBe(500);
+    // The review queue: unreviewed, most uncertain plus most disputed first.
+    expect(ids(await getJson('api/vehicles?reviewed=0&sort=-priority')).slice(0, 3)).toEqual(['taxi-2', 'car-2', 'car-3']);
   });
 
   it('stores verdicts under the token\'s reviewer, keeps the history, and rejects bad reviews by field', async () => {
@@ -189,6 +191,20 @@ describe('dashboard API', () => {
     expect(noteCell('car-2')).toBe('"\'@SUM(A1)"');
     expect(noteCell('car-3')).toBe('"\'\tlead tab"');
     for (const l of lines.slice(1, -1)) expect(l.split(',')[0]).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('exports every current label with its latest verdict, formulas neutralised', async () => {
+    const f = await fixtureDir('vehicle_id,label,p_shared,p_rf,p_cnn,flags\n=1+2,shared,0.9,0.8,,\n@cmd,private,0.2,0.1,0.3,too_few_points\nplain,private,0.1,,,\n');
+    dash = await startDashboard({ predictionsFile: f.predictions, reviewsDb: f.db, tokens: TOKENS });
+    expect((await post('plain', { verdict: 'shared' })).status).toBe(201);
+    const res = await fetch(new URL('api/labels.csv', dash.url));
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="labels.csv"');
+    const lines = (await res.text()).split('\r\n');
+    expect(lines[0]).toBe('vehicle_id,label,p_shared,p_rf,p_cnn,flags,verdict,reviewer,reviewed_at');
+    expect(lines[1]).toBe(`"'=1+2",shared,0.9000,0.8000,,,,,`);
+    expect(lines[2]).toBe(`"'@cmd",private,0.2000,0.1000,0.3000,too_few_points,,,`);
+    expect(lines[3]).toMatch(/^plain,private,0\.1000,,,,shared,ana,\d{4}-\d\d-\d\dT/);
+    expect(lines).toHaveLength(5);
   });
 
   it('keeps the latest review per vehicle in a table, backfilled once for a file from an older version', async () => {

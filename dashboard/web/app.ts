@@ -227,6 +227,13 @@ function wire(): void {
   };
   for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged', 'sort']) $(id).onchange = reload;
   $('q').oninput = reload;
+  $('queue').onclick = () => {
+    for (const id of ['label', 'confidence', 'disagree', 'flagged']) $<HTMLSelectElement>(id).value = '';
+    $<HTMLSelectElement>('reviewed').value = '0';
+    $<HTMLSelectElement>('sort').value = '-priority';
+    $<HTMLInputElement>('q').value = '';
+    reload();
+  };
   const turn = (delta: number) => {
     state.offset = Math.max(0, state.offset + delta);
     state.sel = -1;
