@@ -217,6 +217,7 @@ async function signIn(e: Event): Promise<void> {
     await loadSession();
     return toast('Sign-in failed: ' + (err as Error).message);
   }
+  $('toast').hidden = true;
   if (state.sel >= 0) await select(state.sel);
 }
 
