@@ -124,9 +124,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     store.close();
     throw e;
   }
-  /** Bumped per fleet rebuild; with fleet.version it keys the cached summary. */
+  /** Bumped per fleet rebuild; with fleet.version it keys what is cached per data change. */
   let generation = 0;
-  let summaryCache: { key: string; body: Buffer } | null = null;
+  /** Memoises make() until the predictions or a review change. */
+  const perVersion = <T>(make: () => T): (() => T) => {
+    let key = '';
+    let value: T;
+    return () => {
+      const now = `${generation}:${fleet.version}`;
+      if (now !== key) {
+        value = make();
+        key = now;
+      }
+      return value;
+    };
+  };
 
   const reload = async () => {
     if (!opts.predictionsFile) return;
@@ -148,35 +160,27 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     return images.get(id) ?? null;
   };
 
-  const summaryBody = (): Buffer => {
-    const key = `${generation}:${fleet.version}`;
-    if (summaryCache?.key !== key) summaryCache = { key, body: Buffer.from(JSON.stringify(fleet.summary())) };
-    return summaryCache.body;
-  };
+  const summaryBody = perVersion(() => Buffer.from(JSON.stringify(fleet.summary())));
 
-  const reviewsCsv = (): string => {
+  const reviewsCsv = perVersion((): string => {
     let out = csvLine(REVIEWS_CSV_HEADER);
     for (const r of store.latest().values()) {
       const v = fleet.get(r.vehicleId);
       out += csvLine([r.vehicleId, v?.label ?? '', v ? v.pShared.toFixed(4) : '', r.verdict, r.reviewer, r.note, new Date(r.at).toISOString()]);
     }
     return out;
-  };
+  });
 
-  let labelsCache: { key: string; body: string } | null = null;
-  /** Every vehicle's current label with its latest verdict; built once per data change. */
-  const labelsCsv = (): string => {
-    const key = `${generation}:${fleet.version}`;
-    if (labelsCache?.key === key) return labelsCache.body;
+  /** Every vehicle's current label with its latest verdict. */
+  const labelsCsv = perVersion((): string => {
     let out = csvLine(LABELS_CSV_HEADER);
     const f4 = (p: number | null) => (p === null ? '' : p.toFixed(4));
     for (const v of fleet.vehicles) {
       const r = fleet.reviewOf(v.vehicleId);
       out += csvLine([v.vehicleId, v.label, f4(v.pShared), f4(v.pRf), f4(v.pCnn), v.flags.join(';'), r?.verdict ?? '', r?.reviewer ?? '', r ? new Date(r.at).toISOString() : '']);
     }
-    labelsCache = { key, body: out };
     return out;
-  };
+  });
 
   /** The reviewer of the request's token: 401 for a wrong or missing token, 403 on a read-only server. */
   const reviewerOf = (req: IncomingMessage): string => {
