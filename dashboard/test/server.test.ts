@@ -196,7 +196,13 @@ describe('dashboard API', () => {
   it('exports every current label with its latest verdict, formulas neutralised', async () => {
     const f = await fixtureDir('vehicle_id,label,p_shared,p_rf,p_cnn,flags\n=1+2,shared,0.9,0.8,,\n@cmd,private,0.2,0.1,0.3,too_few_points\nplain,private,0.1,,,\n');
     dash = await startDashboard({ predictionsFile: f.predictions, reviewsDb: f.db, tokens: TOKENS });
+    const csvOf = async (path: string) => (await fetch(new URL(path, dash!.url))).text();
+    const [labels0, reviews0] = [await csvOf('api/labels.csv'), await csvOf('api/reviews.csv')];
+    expect(reviews0.split('\r\n')).toHaveLength(2); // header only
     expect((await post('plain', { verdict: 'shared' })).status).toBe(201);
+    // Both exports follow the new review (they are cached only until the data changes).
+    expect(await csvOf('api/labels.csv')).not.toBe(labels0);
+    expect((await csvOf('api/reviews.csv')).split('\r\n')[1]).toMatch(/^plain,private,0\.1000,shared,ana,,/);
     const res = await fetch(new URL('api/labels.csv', dash.url));
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="labels.csv"');
     const lines = (await res.text()).split('\r\n');
