@@ -86,6 +86,13 @@ function toVehicle(p: Prediction, truth: Truth | undefined): Vehicle {
   };
 }
 
+const COMMA = Buffer.from(',');
+const CLOSE_OBJECT = Buffer.from('}');
+const NULL = Buffer.from('null');
+const CLOSE_PAGE = Buffer.from(']}');
+
+const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.q, q.sort, q.desc].join('|');
+
 const bandOf = (c: number): ConfidenceBand => (c < CONFIDENCE_BANDS.low[1] ? 'low' : c < CONFIDENCE_BANDS.medium[1] ? 'medium' : 'high');
 
 function sortValue(v: Vehicle, key: SortKey): number | string {
@@ -130,18 +137,20 @@ export class Fleet {
   private readonly fixed: Omit<Summary, 'reviewed' | 'reviewAgreement'>;
   private readonly latest = new Map<number, Review>();
   /** Each vehicle's JSON without its closing brace, and its latest review's JSON: a page of rows is then a join. */
-  private readonly json: string[];
-  private readonly reviewJson = new Map<number, string>();
+  private readonly json: Buffer[];
+  private readonly reviewJson = new Map<number, Buffer>();
   private counts: ReviewCounts = { reviewed: 0, decided: 0, agree: 0 };
   /** Bumped by every review change, so cached answers that depend on reviews expire. */
   private reviewVersion = 0;
   private readonly results = new LruCache<string, { reviewVersion: number | null; ids: Int32Array }>(128);
+  /** Rendered pages, valid until the next review: a crowd on the same view shares one body. */
+  private readonly pages = new LruCache<string, { reviewVersion: number; body: Buffer }>(256);
 
   constructor(predictions: readonly Prediction[], truth?: Truth) {
     this.vehicles = predictions.map((p) => toVehicle(p, truth));
     const n = this.vehicles.length;
     this.vehicles.forEach((v, i) => this.index.set(v.vehicleId, i));
-    this.json = this.vehicles.map((v) => JSON.stringify(v).slice(0, -1));
+    this.json = this.vehicles.map((v) => Buffer.from(JSON.stringify(v).slice(0, -1) + ',"review":'));
     for (const key of SORT_KEYS) {
       const vals = this.vehicles.map((v) => sortValue(v, key));
       const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => {
@@ -198,7 +207,7 @@ export class Fleet {
     const old = this.latest.get(i);
     if (old) this.count(old, i, -1);
     this.latest.set(i, r);
-    this.reviewJson.set(i, JSON.stringify(r));
+    this.reviewJson.set(i, Buffer.from(JSON.stringify(r)));
     this.count(r, i, +1);
     this.reviewVersion++;
   }
@@ -252,7 +261,7 @@ export class Fleet {
    * depend on changes, so paging through one view costs the page alone.
    */
   private select(q: VehicleQuery): Int32Array {
-    const key = [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.q, q.sort, q.desc].join('|');
+    const key = selectionKey(q);
     const dependsOnReviews = q.reviewed !== undefined;
     const hit = this.results.get(key);
     if (hit && (!dependsOnReviews || hit.reviewVersion === this.reviewVersion)) return hit.ids;
@@ -281,11 +290,22 @@ export class Fleet {
     return { total: ids.length, offset: q.offset, limit: q.limit, rows };
   }
 
-  /** query() as JSON text, built from the precomputed rows. */
-  queryJson(q: VehicleQuery): string {
+  /** query() as the bytes of a JSON response, joined from the precomputed rows; cached per page until the next review. */
+  queryBody(q: VehicleQuery): Buffer {
+    const key = `${selectionKey(q)}|${q.offset}|${q.limit}`;
+    const hit = this.pages.get(key);
+    if (hit && hit.reviewVersion === this.reviewVersion) return hit.body;
     const ids = this.select(q);
-    const rows: string[] = [];
-    for (const i of ids.subarray(q.offset, q.offset + q.limit)) rows.push(`${this.json[i]},"review":${this.reviewJson.get(i) ?? 'null'}}`);
-    return `{"total":${ids.length},"offset":${q.offset},"limit":${q.limit},"rows":[${rows.join(',')}]}`;
+    const parts: Buffer[] = [Buffer.from(`{"total":${ids.length},"offset":${q.offset},"limit":${q.limit},"rows":[`)];
+    const page = ids.subarray(q.offset, q.offset + q.limit);
+    page.forEach((i, k) => {
+      if (k > 0) parts.push(COMMA);
+      parts.push(this.json[i], this.reviewJson.get(i) ?? NULL, CLOSE_OBJECT);
+    });
+    parts.push(CLOSE_PAGE);
+    const body = Buffer.concat(parts);
+    this.pages.set(key, { reviewVersion: this.reviewVersion, body });
+    return body;
   }
+
 }

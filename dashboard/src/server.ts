@@ -140,9 +140,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     };
   };
 
+  let reads = 0;
   const reload = async () => {
     if (!opts.predictionsFile) return;
-    fleet = build(await readPredictions(opts.predictionsFile));
+    // Reads may finish out of order: only the latest one started may replace the fleet.
+    const mine = ++reads;
+    const predictions = await readPredictions(opts.predictionsFile);
+    if (mine !== reads) return;
+    fleet = build(predictions);
     generation++;
     images.clear();
     log(`dashboard: re-read ${opts.predictionsFile} (${fleet.vehicles.length} vehicles)`);
@@ -218,7 +223,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return send(res, 200, { writable, reviewer });
     }
     if (path === '/api/summary') return send(res, 200, summaryBody());
-    if (path === '/api/vehicles') return send(res, 200, fleet.queryJson(parseQuery(url.searchParams)));
+    if (path === '/api/vehicles') return send(res, 200, fleet.queryBody(parseQuery(url.searchParams)));
     if (path === '/api/reviews.csv' || path === '/api/labels.csv') {
       const reviews = path === '/api/reviews.csv';
       res.setHeader('content-disposition', `attachment; filename="${reviews ? 'reviews' : 'labels'}.csv"`);

@@ -69,7 +69,7 @@ describe('Fleet', () => {
       const got = fleet.query(q);
       expect(got.total, params.toString()).toBe(want.length);
       expect(got.rows.map((x) => x.vehicleId), params.toString()).toEqual(want.slice(q.offset, q.offset + q.limit));
-      expect(JSON.parse(fleet.queryJson(q))).toEqual(JSON.parse(JSON.stringify(got)));
+      expect(JSON.parse(fleet.queryBody(q).toString())).toEqual(JSON.parse(JSON.stringify(got)));
     }
   });
 
@@ -88,6 +88,12 @@ describe('Fleet', () => {
     expect(fleet.summary()).toMatchObject({ reviewed: 2, reviewAgreement: 0 });
     fleet.setReview(at('not-in-fleet', 'shared'));
     expect(fleet.summary().reviewed).toBe(2);
+    // A cached page follows the next review of a vehicle on it.
+    const q = parseQuery(new URLSearchParams('sort=vehicle_id'));
+    const verdictOf = () => (JSON.parse(fleet.queryBody(q).toString()) as { rows: { review: Review | null }[] }).rows[0].review?.verdict;
+    expect(verdictOf()).toBe('private');
+    fleet.setReview(at('a', 'unsure'));
+    expect(verdictOf()).toBe('unsure');
   });
 });
 
