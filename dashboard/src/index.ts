@@ -1,3 +1,8 @@
 export { readPredictions, readTruth, type Prediction } from './predictions.js';
 export { ReviewStore, VERDICTS, type Review, type Verdict } from './reviews.js';
-export { startDashboard, type Dashboard, type DashboardOptions } from './server.js';
+export { Fleet, parseQuery, type Summary, type Vehicle, type VehicleQuery } from './fleet.js';
+export { csvCell } from './csv.js';
+export { LruCache } from './lru.js';
+export { loadTokens, parseTokens, MIN_TOKEN_LENGTH, type WriteToken } from './tokens.js';
+export { SECURITY_HEADERS, WRITE_HEADER } from './guard.js';
+export { startDashboard, DEFAULT_IMAGE_CACHE, type Dashboard, type DashboardOptions } from './server.js';

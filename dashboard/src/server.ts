@@ -1,51 +1,78 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { csvRow } from '@cotrans/core';
-import type { Prediction } from './predictions.js';
-import { ReviewStore, VERDICTS, type Review, type Verdict } from './reviews.js';
-import { PAGE_HTML } from './page.js';
 import { safeName } from '@cotrans/features';
+import { readPredictions, type Prediction } from './predictions.js';
+import { ReviewStore, VERDICTS, type Review, type Verdict } from './reviews.js';
+import { Fleet, parseQuery, type Truth } from './fleet.js';
+import { HttpError } from './errors.js';
+import { LruCache } from './lru.js';
+import { csvLine } from './csv.js';
+import { makeAuthenticator, type WriteToken } from './tokens.js';
+import { LOOPBACK_HOSTS, SECURITY_HEADERS, bearer, checkHost, checkWrite, decodePathPart, hostName } from './guard.js';
+import { loadStaticFiles } from './static.js';
 
 export interface DashboardOptions {
-  predictions: Prediction[];
+  /** The vehicles to show; or give predictionsFile to read them and re-read the file when it changes. */
+  predictions?: Prediction[];
+  /** predictions.csv from `cotrans classify`, re-read when it changes (new labels appear without a restart). */
+  predictionsFile?: string;
   /** SQLite file for reviewers' verdicts (created if absent). */
   reviewsDb: string;
   /** Folder of trajectory PNGs from `cotrans features --images`; optional. */
   imagesDir?: string;
   /** Evaluation truth to show beside predictions (demo and experiments only). */
-  truth?: Map<string, { label: string; stratum?: string }>;
+  truth?: Truth;
+  /** Who may write reviews. None: the server is read-only. */
+  tokens?: readonly WriteToken[];
+  /** Host names accepted in the Host header besides loopback names and the listen address. */
+  allowHosts?: readonly string[];
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** Most image lookups remembered (vehicle id -> file). */
+  imageCacheSize?: number;
+  /** How often a predictionsFile is polled for changes, ms. */
+  watchIntervalMs?: number;
+  /** One line per refused write, reload and internal error (the CLI prints them on stderr). */
+  log?: (line: string) => void;
 }
 
 export interface Dashboard {
   url: string;
   server: Server;
+  /** Re-reads predictionsFile now (it is also re-read when it changes). */
+  reload(): Promise<void>;
+  stats(): { vehicles: number; imageCache: number };
   close(): Promise<void>;
 }
 
-/** Band of p_shared in which a label is worth a human look. */
-const UNCERTAIN = [0.35, 0.65] as const;
+export const DEFAULT_IMAGE_CACHE = 4096;
+export const DEFAULT_WATCH_INTERVAL_MS = 1000;
 const MAX_BODY = 64 * 1024;
+const MAX_NOTE = 2000;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-type Row = Prediction & { review: Review | null; disagree: boolean; uncertain: boolean; hasImage: boolean };
-
-function imagePath(dir: string | undefined, id: string): string | null {
-  if (!dir) return null;
+/** The file of a vehicle's aggregate image, if any; never a path outside `dir`. */
+function imagePath(dir: string, id: string): string | null {
+  const root = resolve(dir);
   // `cotrans features --images` writes DIR/<safeName(id)>/aggregate.png; a flat DIR/<id>.png also works.
   const safe = safeName(id);
-  for (const p of [join(dir, safe, 'aggregate.png'), join(dir, `${safe}.png`)]) {
+  for (const p of [join(root, safe, 'aggregate.png'), join(root, `${safe}.png`)]) {
+    if (!resolve(p).startsWith(root + sep)) continue;
     if (existsSync(p)) return p;
   }
   return null;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
+const COMMON_HEADERS = Object.entries({ ...SECURITY_HEADERS, 'cache-control': 'no-store' });
+
+function send(res: ServerResponse, status: number, body: unknown, type = JSON_TYPE): void {
   const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  for (const [k, v] of COMMON_HEADERS) res.setHeader(k, v);
+  res.setHeader('content-type', type);
+  res.writeHead(status);
   res.end(data);
 }
 
@@ -54,156 +81,212 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw Object.assign(new Error(`body larger than ${MAX_BODY} bytes`), { status: 413 });
+    if (size > MAX_BODY) throw new HttpError(413, `body larger than ${MAX_BODY} bytes`);
     chunks.push(c as Buffer);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw Object.assign(new Error('body is not valid JSON'), { status: 400 });
+    throw new HttpError(400, 'body is not valid JSON');
   }
 }
 
-function validateReview(body: unknown, vehicleId: string): Review {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const bad = (msg: string) => Object.assign(new Error(msg), { status: 400 });
-  if (typeof b !== 'object' || Array.isArray(b)) throw bad('body must be a JSON object');
-  if (!VERDICTS.includes(b.verdict as Verdict)) throw bad(`field verdict: must be one of ${VERDICTS.join(', ')}`);
-  if (b.note !== undefined && (typeof b.note !== 'string' || b.note.length > 2000)) throw bad('field note: must be a string of at most 2000 characters');
-  if (b.reviewer !== undefined && (typeof b.reviewer !== 'string' || b.reviewer.length > 128)) throw bad('field reviewer: must be a string of at most 128 characters');
-  return { vehicleId, verdict: b.verdict as Verdict, note: (b.note as string) ?? '', reviewer: (b.reviewer as string) ?? '', at: Date.now() };
+function validateReview(body: unknown, vehicleId: string, reviewer: string): Review {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  if (!VERDICTS.includes(b.verdict as Verdict)) throw new HttpError(400, `field verdict: must be one of ${VERDICTS.join(', ')}`);
+  if (b.note !== undefined && (typeof b.note !== 'string' || b.note.length > MAX_NOTE)) throw new HttpError(400, `field note: must be a string of at most ${MAX_NOTE} characters`);
+  if (b.reviewer !== undefined) throw new HttpError(400, 'field reviewer: the reviewer is the token\'s identity, not part of the body');
+  return { vehicleId, verdict: b.verdict as Verdict, note: (b.note as string | undefined) ?? '', reviewer, at: Date.now() };
 }
 
+const REVIEWS_CSV_HEADER = ['vehicle_id', 'predicted', 'p_shared', 'verdict', 'reviewer', 'note', 'reviewed_at'];
+const LABELS_CSV_HEADER = ['vehicle_id', 'label', 'p_shared', 'p_rf', 'p_cnn', 'flags', 'verdict', 'reviewer', 'reviewed_at'];
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  if (!opts.predictions && !opts.predictionsFile) throw new TypeError('startDashboard: give predictions or predictionsFile');
+  const log = opts.log ?? (() => {});
+  const files = loadStaticFiles();
   const store = new ReviewStore(opts.reviewsDb);
-  const byId = new Map(opts.predictions.map((p) => [p.vehicleId, p]));
-  const images = new Map<string, string | null>();
-  const imageOf = (id: string) => {
-    if (!images.has(id)) images.set(id, imagePath(opts.imagesDir, id));
-    return images.get(id)!;
-  };
+  const authenticate = makeAuthenticator(opts.tokens ?? []);
+  const writable = (opts.tokens ?? []).length > 0;
+  const images = new LruCache<string, string | null>(opts.imageCacheSize ?? DEFAULT_IMAGE_CACHE);
 
-  const rows = (): Row[] => {
-    const latest = store.latest();
-    return opts.predictions.map((p) => {
-      const t = opts.truth?.get(p.vehicleId);
-      return {
-        ...p,
-        ...(t ? { truth: t.label, ...(t.stratum ? { stratum: t.stratum } : {}) } : {}),
-        review: latest.get(p.vehicleId) ?? null,
-        disagree: p.pRf !== null && p.pCnn !== null && p.pRf >= 0.5 !== p.pCnn >= 0.5,
-        uncertain: p.pShared > UNCERTAIN[0] && p.pShared < UNCERTAIN[1],
-        hasImage: imageOf(p.vehicleId) !== null,
-      };
-    });
+  const build = (predictions: readonly Prediction[]): Fleet => {
+    const f = new Fleet(predictions, opts.truth);
+    for (const r of store.latest().values()) f.setReview(r);
+    return f;
   };
-
-  const summary = () => {
-    const all = rows();
-    const count = (f: (r: Row) => boolean) => all.filter(f).length;
-    const withTruth = all.filter((r) => r.truth);
-    const reviewed = all.filter((r) => r.review && r.review.verdict !== 'unsure');
-    return {
-      total: all.length,
-      shared: count((r) => r.label === 'shared'),
-      private: count((r) => r.label === 'private'),
-      flagged: count((r) => r.flags.length > 0),
-      uncertain: count((r) => r.uncertain),
-      disagree: count((r) => r.disagree),
-      reviewed: count((r) => r.review !== null),
-      reviewAgreement: reviewed.length ? reviewed.filter((r) => r.review!.verdict === r.label).length / reviewed.length : null,
-      truthAccuracy: withTruth.length ? withTruth.filter((r) => r.truth === r.label).length / withTruth.length : null,
-      uncertainBand: UNCERTAIN,
+  let fleet: Fleet;
+  try {
+    fleet = build(opts.predictions ?? (await readPredictions(opts.predictionsFile!)));
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  /** Bumped per fleet rebuild; with fleet.version it keys what is cached per data change. */
+  let generation = 0;
+  /** Memoises make() until the predictions or a review change. */
+  const perVersion = <T>(make: () => T): (() => T) => {
+    let key = '';
+    let value: T;
+    return () => {
+      const now = `${generation}:${fleet.version}`;
+      if (now !== key) {
+        value = make();
+        key = now;
+      }
+      return value;
     };
   };
 
-  const list = (q: URLSearchParams) => {
-    let all = rows();
-    const label = q.get('label');
-    if (label === 'shared' || label === 'private') all = all.filter((r) => r.label === label);
-    const filter = q.get('filter');
-    if (filter === 'uncertain') all = all.filter((r) => r.uncertain);
-    else if (filter === 'disagree') all = all.filter((r) => r.disagree);
-    else if (filter === 'flagged') all = all.filter((r) => r.flags.length > 0);
-    else if (filter === 'unreviewed') all = all.filter((r) => !r.review);
-    else if (filter === 'reviewed') all = all.filter((r) => r.review);
-    const search = (q.get('q') ?? '').trim().toLowerCase();
-    if (search) all = all.filter((r) => r.vehicleId.toLowerCase().includes(search));
-    const sort = q.get('sort') ?? '-p_shared';
-    const desc = sort.startsWith('-');
-    const key = sort.replace(/^-/, '');
-    const val = (r: Row): number | string =>
-      key === 'vehicle_id' ? r.vehicleId : key === 'uncertainty' ? Math.abs(r.pShared - 0.5) : key === 'p_rf' ? (r.pRf ?? -1) : key === 'p_cnn' ? (r.pCnn ?? -1) : r.pShared;
-    all.sort((a, b) => {
-      const x = val(a), y = val(b);
-      const c = x < y ? -1 : x > y ? 1 : a.vehicleId < b.vehicleId ? -1 : 1;
-      return desc ? -c : c;
-    });
-    const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
-    const limit = Math.min(500, Math.max(1, Number(q.get('limit') ?? 100) || 100));
-    return { total: all.length, offset, limit, rows: all.slice(offset, offset + limit) };
+  let reads = 0;
+  const reload = async () => {
+    if (!opts.predictionsFile) return;
+    // Reads may finish out of order: only the latest one started may replace the fleet.
+    const mine = ++reads;
+    const predictions = await readPredictions(opts.predictionsFile);
+    if (mine !== reads) return;
+    fleet = build(predictions);
+    generation++;
+    images.clear();
+    log(`dashboard: re-read ${opts.predictionsFile} (${fleet.vehicles.length} vehicles)`);
+  };
+  const onChange = (cur: Stats, prev: Stats) => {
+    if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
+    // A half-written file fails to parse: keep serving the last good one and say why.
+    reload().catch((e: Error) => log(`dashboard: kept the previous predictions: ${e.message}`));
+  };
+  if (opts.predictionsFile) watchFile(opts.predictionsFile, { interval: opts.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS }, onChange);
+
+  const imageOf = (id: string): string | null => {
+    if (!opts.imagesDir) return null;
+    if (!images.has(id)) images.set(id, imagePath(opts.imagesDir, id));
+    return images.get(id) ?? null;
   };
 
-  const server = createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const path = url.pathname;
-      if (req.method === 'GET' && (path === '/' || path === '/index.html')) return send(res, 200, PAGE_HTML, 'text/html; charset=utf-8');
-      if (req.method === 'GET' && path === '/api/summary') return send(res, 200, summary());
-      if (req.method === 'GET' && path === '/api/vehicles') return send(res, 200, list(url.searchParams));
-      if (req.method === 'GET' && path === '/api/reviews.csv') {
-        const lines = ['vehicle_id,predicted,p_shared,verdict,reviewer,note,reviewed_at'];
-        for (const r of rows()) {
-          if (!r.review) continue;
-          lines.push(csvRow([r.vehicleId, r.label, r.pShared.toFixed(4), r.review.verdict, r.review.reviewer, r.review.note, new Date(r.review.at).toISOString()]));
-        }
-        res.setHeader('content-disposition', 'attachment; filename="reviews.csv"');
-        return send(res, 200, lines.join('\n') + '\n', 'text/csv; charset=utf-8');
-      }
-      const img = path.match(/^\/images\/(.+)\.png$/);
-      if (req.method === 'GET' && img) {
-        const file = imageOf(decodeURIComponent(img[1]));
-        if (!file) return send(res, 404, { error: `no image for vehicle ${decodeURIComponent(img[1])}` });
-        return send(res, 200, readFileSync(file), 'image/png');
-      }
-      const m = path.match(/^\/api\/vehicles\/([^/]+)(\/review)?$/);
-      if (m) {
-        const id = decodeURIComponent(m[1]);
-        if (!byId.has(id)) return send(res, 404, { error: `unknown vehicle ${id}` });
-        if (req.method === 'GET' && !m[2]) {
-          const row = rows().find((r) => r.vehicleId === id)!;
-          return send(res, 200, { ...row, history: store.history(id) });
-        }
-        if (req.method === 'POST' && m[2]) {
-          const review = validateReview(await readJson(req), id);
-          store.add(review);
-          return send(res, 201, review);
-        }
-        return send(res, 405, { error: `${req.method} not allowed on ${path}` });
-      }
-      return send(res, 404, { error: `no route ${req.method} ${path}` });
-    } catch (err) {
-      const status = (err as { status?: number }).status ?? 500;
-      if (!res.headersSent) send(res, status, { error: (err as Error).message });
+  const summaryBody = perVersion(() => Buffer.from(JSON.stringify(fleet.summary())));
+
+  const reviewsCsv = perVersion((): string => {
+    let out = csvLine(REVIEWS_CSV_HEADER);
+    for (const r of store.latest().values()) {
+      const v = fleet.get(r.vehicleId);
+      out += csvLine([r.vehicleId, v?.label ?? '', v ? v.pShared.toFixed(4) : '', r.verdict, r.reviewer, r.note, new Date(r.at).toISOString()]);
     }
+    return out;
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  }).catch((err) => {
-    store.close();
-    throw err;
+  /** Every vehicle's current label with its latest verdict. */
+  const labelsCsv = perVersion((): string => {
+    let out = csvLine(LABELS_CSV_HEADER);
+    const f4 = (p: number | null) => (p === null ? '' : p.toFixed(4));
+    for (const v of fleet.vehicles) {
+      const r = fleet.reviewOf(v.vehicleId);
+      out += csvLine([v.vehicleId, v.label, f4(v.pShared), f4(v.pRf), f4(v.pCnn), v.flags.join(';'), r?.verdict ?? '', r?.reviewer ?? '', r ? new Date(r.at).toISOString() : '']);
+    }
+    return out;
+  });
+
+  /** The reviewer of the request's token: 401 for a wrong or missing token, 403 on a read-only server. */
+  const reviewerOf = (req: IncomingMessage): string => {
+    if (!writable) throw new HttpError(403, 'this dashboard is read-only: start it with --token-file or COTRANS_DASHBOARD_TOKEN to accept reviews');
+    const token = bearer(req.headers);
+    if (!token) throw new HttpError(401, 'a review needs a token: Authorization: Bearer <token>');
+    const who = authenticate(token);
+    if (!who) throw new HttpError(401, 'token not recognised');
+    return who;
+  };
+
+  const allowedHosts = new Set<string>([...LOOPBACK_HOSTS, ...(opts.allowHosts ?? []).map(hostName)]);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    checkHost(req.headers, allowedHosts);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new HttpError(400, 'malformed URL');
+    }
+    const path = url.pathname;
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    const page = files.get(path);
+    if (page) {
+      if (!get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
+      return send(res, 200, page.body, page.type);
+    }
+    const readOnlyRoute = path === '/api/session' || path === '/api/summary' || path === '/api/vehicles' || path === '/api/reviews.csv' || path === '/api/labels.csv' || path.startsWith('/images/');
+    if (readOnlyRoute && !get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
+    if (path === '/api/session') {
+      const token = bearer(req.headers);
+      const reviewer = token ? authenticate(token) : null;
+      if (token && !reviewer) throw new HttpError(401, 'token not recognised');
+      return send(res, 200, { writable, reviewer });
+    }
+    if (path === '/api/summary') return send(res, 200, summaryBody());
+    if (path === '/api/vehicles') return send(res, 200, fleet.queryBody(parseQuery(url.searchParams)));
+    if (path === '/api/reviews.csv' || path === '/api/labels.csv') {
+      const reviews = path === '/api/reviews.csv';
+      res.setHeader('content-disposition', `attachment; filename="${reviews ? 'reviews' : 'labels'}.csv"`);
+      return send(res, 200, reviews ? reviewsCsv() : labelsCsv(), 'text/csv; charset=utf-8');
+    }
+    const img = /^\/images\/([^/]+)\.png$/.exec(path);
+    if (img) {
+      const id = decodePathPart(img[1]);
+      // Only the fleet's ids are looked up (and cached): an invented id costs nothing to remember.
+      const file = fleet.has(id) ? imageOf(id) : null;
+      if (!file) throw new HttpError(404, `no image for vehicle ${id.slice(0, 200)}`);
+      return send(res, 200, readFileSync(file), 'image/png');
+    }
+    const m = /^\/api\/vehicles\/([^/]+)(\/review)?$/.exec(path);
+    if (m) {
+      const id = decodePathPart(m[1]);
+      const v = fleet.get(id);
+      if (!v) throw new HttpError(404, `unknown vehicle ${id.slice(0, 200)}`);
+      if (get && !m[2]) return send(res, 200, { ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, history: store.history(id) });
+      if (req.method === 'POST' && m[2]) {
+        checkWrite(req.headers);
+        const review = validateReview(await readJson(req), id, reviewerOf(req));
+        store.add(review);
+        fleet.setReview(review);
+        return send(res, 201, review);
+      }
+      throw new HttpError(405, `${req.method} not allowed on ${path}`);
+    }
+    throw new HttpError(404, `no route ${req.method} ${path}`);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const known = err instanceof HttpError;
+      if (!known) log(`dashboard: ${req.method} ${req.url}: ${(err as Error).stack ?? err}`);
+      else if (req.method !== 'GET' && req.method !== 'HEAD') log(`dashboard: refused ${req.method} ${req.url}: ${err.status} ${err.message}`);
+      if (res.headersSent) return void res.destroy();
+      // The body of a refused request is not read; close the connection rather than drain it.
+      if (req.method === 'POST' && !req.readableEnded) res.setHeader('connection', 'close');
+      send(res, known ? err.status : 500, { error: known ? err.message : 'internal error (see the server log)' });
+    });
+  });
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e) => {
+      if (opts.predictionsFile) unwatchFile(opts.predictionsFile, onChange);
+      store.close();
+      fail(e);
+    });
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => ok());
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  for (const name of [host, opts.host ?? '']) if (name && !['0.0.0.0', '::', '[::]'].includes(name)) allowedHosts.add(hostName(name.includes(':') && !name.startsWith('[') ? `[${name}]` : name));
   return {
     url: `http://${host}:${addr.port}/`,
     server,
+    reload,
+    stats: () => ({ vehicles: fleet.vehicles.length, imageCache: images.size }),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+      if (opts.predictionsFile) unwatchFile(opts.predictionsFile, onChange);
+      await new Promise<void>((done) => {
+        server.close(() => done());
         server.closeAllConnections();
       });
       store.close();

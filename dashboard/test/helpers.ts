@@ -1,7 +1,10 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type { WriteToken } from '@cotrans/dashboard';
+import { mulberry32 } from '@cotrans/learn';
 
 export const PREDICTIONS = [
   'vehicle_id,label,p_shared,p_rf,p_cnn,flags',
@@ -12,11 +15,16 @@ export const PREDICTIONS = [
   'car-3,private,0.10,0.12,0.08,',
 ].join('\n') + '\n';
 
+export const TOKENS: WriteToken[] = [
+  { reviewer: 'ana', token: 'ana-0123456789abcdef' },
+  { reviewer: 'bo', token: 'bo-fedcba9876543210' },
+];
+
 /** A temp dir with predictions.csv, labels.csv and one 24x24 grayscale PNG. */
-export async function fixtureDir(): Promise<{ dir: string; predictions: string; truth: string; images: string; db: string }> {
+export async function fixtureDir(predictions = PREDICTIONS): Promise<{ dir: string; predictions: string; truth: string; images: string; db: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'cotrans-dash-'));
-  const predictions = join(dir, 'predictions.csv');
-  writeFileSync(predictions, PREDICTIONS);
+  const predictionsFile = join(dir, 'predictions.csv');
+  writeFileSync(predictionsFile, predictions);
   const truth = join(dir, 'labels.csv');
   writeFileSync(truth, 'vehicle_id,label,stratum\ntaxi-1,shared,full_time\ntaxi-2,shared,part_time\ncar-1,private,private\ncar-2,shared,car_sharing\ncar-3,private,private\n');
   const images = join(dir, 'images');
@@ -24,5 +32,45 @@ export async function fixtureDir(): Promise<{ dir: string; predictions: string; 
   const px = Buffer.alloc(24 * 24);
   for (let i = 0; i < px.length; i++) px[i] = (i * 7) % 256;
   await sharp(px, { raw: { width: 24, height: 24, channels: 1 } }).toColourspace('b-w').png().toFile(join(images, 'taxi-1.png'));
-  return { dir, predictions, truth, images, db: join(dir, 'reviews.sqlite') };
+  return { dir, predictions: predictionsFile, truth, images, db: join(dir, 'reviews.sqlite') };
+}
+
+export interface RawResponse { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+/**
+ * One HTTP request sent as written: the path is not normalised (fetch would resolve `..`) and any
+ * Host header can be set.
+ */
+export function raw(base: string, opts: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** Headers of a write as the page sends it. */
+export const writeHeaders = (token?: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  'x-cotrans-review': '1',
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+});
+
+export const rng = mulberry32;
+
+/** predictions.csv text for n generated vehicles. */
+export function fleetCsv(n: number, seed = 1, id = (i: number) => `veh-${String(i).padStart(5, '0')}`): string {
+  const r = rng(seed);
+  const lines = ['vehicle_id,label,p_shared,p_rf,p_cnn,flags'];
+  for (let i = 0; i < n; i++) {
+    const p = r(), rf = r(), cnn = r();
+    lines.push(`${id(i)},${p >= 0.5 ? 'shared' : 'private'},${p.toFixed(4)},${rf.toFixed(4)},${cnn.toFixed(4)},${r() < 0.1 ? 'too_few_points' : ''}`);
+  }
+  return lines.join('\n') + '\n';
 }

@@ -1,4 +1,4 @@
-import { readPredictions, readTruth, startDashboard } from '@cotrans/dashboard';
+import { loadTokens, readTruth, startDashboard } from '@cotrans/dashboard';
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from '../kit.js';
 import { UserError, num, str } from '../kit.js';
@@ -6,39 +6,58 @@ import { UserError, num, str } from '../kit.js';
 export const command: Command = {
   name: 'dashboard',
   summary: 'Serve the label review dashboard: vehicles by p_shared, RF/CNN disagreement, images, reviewer verdicts (SQLite).',
-  usage: 'cotrans dashboard --pred predictions.csv [--images DIR] [--truth labels.csv] [--reviews FILE] [--port 8080]',
+  usage: 'cotrans dashboard --pred predictions.csv [--token-file FILE] [--images DIR] [--truth labels.csv] [--reviews FILE] [--port 8080]',
   options: {
-    pred: { type: 'string', arg: 'FILE', help: 'predictions.csv from `cotrans classify`' },
+    pred: { type: 'string', arg: 'FILE', help: 'predictions.csv from `cotrans classify` (re-read when it changes)' },
     images: { type: 'string', arg: 'DIR', help: 'trajectory PNGs from `cotrans features --images`' },
     truth: { type: 'string', arg: 'FILE', help: 'labels.csv to show truth beside predictions (evaluation only)' },
     reviews: { type: 'string', arg: 'FILE', help: 'SQLite file that keeps reviewers\' verdicts', default: 'reviews.sqlite' },
+    'token-file': { type: 'string', arg: 'FILE', help: 'review tokens, one `name:token` line per reviewer (or one bare token); without any the server is read-only' },
+    'allow-host': { type: 'string', arg: 'NAME', multiple: true, help: 'a host name browsers use to reach the server besides localhost/127.0.0.1/[::1] (repeatable)' },
     host: { type: 'string', arg: 'HOST', help: 'address to listen on', default: '127.0.0.1' },
     port: { type: 'string', arg: 'PORT', help: 'port (0 picks a free one)', default: '8080' },
   },
-  details: 'Verdicts are appended to the reviews database (an audit trail); GET /api/reviews.csv exports the latest per vehicle.\nStops on Ctrl-C.',
+  details: [
+    'Writes need a token: --token-file and/or COTRANS_DASHBOARD_TOKEN (`name:token` or a bare token, which',
+    'reviews as "reviewer"); tokens are at least 16 characters. The reviewer stored with a verdict is the',
+    "token's name. Without a token the page is read-only and says so. A reviewer enters the token in the page.",
+    'Requests whose Host header is not a loopback name, the listen address or an --allow-host name get 403',
+    '(DNS rebinding); writes must be same-origin JSON with the page\'s header.',
+    'Verdicts are appended to the reviews database (an audit trail); GET /api/reviews.csv exports the latest',
+    'per vehicle. Refused writes are logged on stderr. Stops on Ctrl-C.',
+  ].join('\n'),
   examples: [
     'cotrans dashboard --pred out/predictions.csv --images out/images',
-    'cotrans dashboard --pred out/predictions.csv --truth out/target/labels.csv --port 0',
+    'printf "ana:$(openssl rand -hex 16)\\nbo:$(openssl rand -hex 16)\\n" > tokens.txt && cotrans dashboard --pred out/predictions.csv --token-file tokens.txt',
+    'COTRANS_DASHBOARD_TOKEN=ana:0123456789abcdef0123 cotrans dashboard --pred out/predictions.csv --truth out/target/labels.csv --port 0',
+    'cotrans dashboard --pred out/predictions.csv --host 0.0.0.0 --allow-host review.example.org --token-file tokens.txt',
   ],
   async run(args) {
     const pred = str(args, 'pred', true);
     const images = str(args, 'images');
     if (images && !(existsSync(images) && statSync(images).isDirectory())) throw new UserError(`--images ${images}: not a directory`);
     const truthPath = str(args, 'truth');
+    const tokenFile = str(args, 'token-file');
+    const tokens = loadTokens({ ...(tokenFile ? { file: tokenFile } : {}), ...(process.env.COTRANS_DASHBOARD_TOKEN ? { env: process.env.COTRANS_DASHBOARD_TOKEN } : {}) });
+    const allowHosts = (args.values['allow-host'] as string[] | undefined) ?? [];
     const dash = await startDashboard({
-      predictions: await readPredictions(pred),
+      predictionsFile: pred,
       ...(truthPath ? { truth: await readTruth(truthPath) } : {}),
       ...(images ? { imagesDir: images } : {}),
       reviewsDb: str(args, 'reviews') ?? 'reviews.sqlite',
+      tokens,
+      allowHosts,
       host: str(args, 'host') ?? '127.0.0.1',
       port: num(args, 'port', { def: 8080, min: 0, max: 65535, integer: true })!,
+      log: (line) => process.stderr.write(line + '\n'),
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UserError(`--port ${args.values.port}: address in use`);
       if (err.code === 'EACCES') throw new UserError(`--port ${args.values.port}: not allowed to listen there (ports below 1024 need privileges)`);
       if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL' || err.code === 'EAI_FAIL') throw new UserError(`--host ${args.values.host}: cannot listen on it (${err.code}: not an address of this machine)`);
       throw err;
     });
-    process.stderr.write(`dashboard: ${dash.url} (Ctrl-C to stop)\n`);
+    const mode = tokens.length ? `writes by ${tokens.map((t) => t.reviewer).join(', ')}` : 'read-only (no --token-file or COTRANS_DASHBOARD_TOKEN)';
+    process.stderr.write(`dashboard: ${dash.url} ${mode} (Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -1,0 +1,270 @@
+// The review page's script. Every value from the server is put in the page as text (textContent,
+// attribute values through the DOM): an id, note or verdict holding markup shows as that markup's
+// characters. The page's own markup lives in index.html; the CSP allows no inline script or style.
+
+interface Review { vehicleId: string; verdict: string; note: string; reviewer: string; at: number }
+interface Row {
+  vehicleId: string; label: string; pShared: number; pRf: number | null; pCnn: number | null; flags: string[];
+  truth?: string; stratum?: string; disagree: boolean; uncertain: boolean; confidence: number; review: Review | null;
+}
+interface Detail extends Row { hasImage: boolean; history: Review[] }
+interface Summary {
+  total: number; shared: number; private: number; flagged: number; uncertain: number; disagree: number; reviewed: number;
+  reviewAgreement: number | null; truthAccuracy: number | null; histogram: number[];
+}
+interface Session { writable: boolean; reviewer: string | null }
+
+const KNOWN_CLASSES = new Set(['shared', 'private', 'unsure']);
+const TOKEN_KEY = 'cotrans-review-token';
+const PAGE_SIZE = 50;
+
+const state = { offset: 0, rows: [] as Row[], sel: -1, truth: false, session: { writable: false, reviewer: null } as Session };
+
+function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page has no #${id}`);
+  return el as T;
+}
+
+type Child = Node | string | null | undefined | false;
+/** An element with text children: strings become text nodes, never markup. */
+function h(tag: string, props: { class?: string; title?: string; data?: Record<string, string> } = {}, ...children: Child[]): HTMLElement {
+  const el = document.createElement(tag);
+  if (props.class) el.className = props.class;
+  if (props.title) el.title = props.title;
+  for (const [k, v] of Object.entries(props.data ?? {})) el.dataset[k] = v;
+  el.append(...present(...children));
+  return el;
+}
+const present = (...c: Child[]): (Node | string)[] => c.filter((x): x is Node | string => x !== null && x !== undefined && x !== false);
+/** A class for a label or verdict only when it is one the stylesheet knows. */
+const cls = (v: string | undefined) => (v && KNOWN_CLASSES.has(v) ? v : '');
+const fmt = (p: number | null | undefined) => (p === null || p === undefined ? '–' : p.toFixed(3));
+const pct = (x: number) => (x * 100).toFixed(1) + '%';
+
+function toast(msg: string): void {
+  const t = $('toast');
+  t.textContent = msg;
+  t.hidden = false;
+  window.setTimeout(() => { t.hidden = true; }, 4000);
+}
+
+const token = () => sessionStorage.getItem(TOKEN_KEY) ?? '';
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (token()) headers.set('authorization', 'Bearer ' + token());
+  const r = await fetch(path, { ...init, headers, credentials: 'omit' });
+  const body = (await r.json()) as T & { error?: string };
+  if (!r.ok) throw new Error(body.error ?? r.statusText);
+  return body;
+}
+
+async function loadSession(): Promise<void> {
+  state.session = await api<Session>('/api/session');
+  const mode = $('mode');
+  const signedIn = state.session.reviewer !== null;
+  mode.className = 'mode ' + (!state.session.writable ? 'readonly' : signedIn ? 'writer' : '');
+  mode.textContent = !state.session.writable
+    ? 'read-only: this server has no review tokens'
+    : signedIn ? 'reviewing as ' + state.session.reviewer : 'read-only until you sign in with your token';
+  $('signin').hidden = !state.session.writable || signedIn;
+  $('signout').hidden = !signedIn;
+}
+
+async function loadSummary(): Promise<void> {
+  const s = await api<Summary>('/api/summary');
+  const cards: [string, string | number][] = [
+    ['vehicles', s.total], ['shared', s.shared], ['private', s.private], ['uncertain', s.uncertain],
+    ['RF/CNN disagree', s.disagree], ['flagged', s.flagged], ['reviewed', s.reviewed],
+  ];
+  if (s.reviewAgreement !== null) cards.push(['review agreement', pct(s.reviewAgreement)]);
+  if (s.truthAccuracy !== null) cards.push(['accuracy vs truth', pct(s.truthAccuracy)]);
+  $('summary').replaceChildren(...cards.map(([k, v]) => h('div', { class: 'card', data: { k } }, h('b', {}, String(v)), h('span', {}, k))));
+  const max = Math.max(1, ...s.histogram);
+  $('bars').replaceChildren(...s.histogram.map((n, i) => {
+    const bar = h('i', { class: i >= s.histogram.length / 2 ? 'hi' : '', title: `${(i / s.histogram.length).toFixed(2)}–${((i + 1) / s.histogram.length).toFixed(2)}: ${n}` });
+    bar.style.height = ((n / max) * 100).toFixed(1) + '%';
+    return bar;
+  }));
+  state.truth = s.truthAccuracy !== null;
+  $('truth-h').hidden = !state.truth;
+}
+
+function query(): URLSearchParams {
+  const q = new URLSearchParams({ sort: $<HTMLSelectElement>('sort').value, offset: String(state.offset), limit: String(PAGE_SIZE) });
+  for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged']) {
+    const v = $<HTMLSelectElement>(id).value;
+    if (v) q.set(id, v);
+  }
+  const search = $<HTMLInputElement>('q').value.trim();
+  if (search) q.set('q', search);
+  return q;
+}
+
+function probabilityCell(p: number): HTMLElement {
+  const fill = h('i');
+  fill.style.width = (p * 100).toFixed(0) + '%';
+  return h('td', {}, h('span', { class: 'bar' }, fill), fmt(p));
+}
+
+function rowOf(r: Row, i: number): HTMLElement {
+  return h('tr', { data: { id: r.vehicleId, i: String(i) } },
+    h('td', { class: 'id', title: r.vehicleId }, r.vehicleId),
+    h('td', { class: cls(r.label) }, r.label),
+    probabilityCell(r.pShared),
+    h('td', {}, fmt(r.pRf)),
+    h('td', {}, fmt(r.pCnn)),
+    h('td', {}, ...r.flags.map((f) => h('span', { class: 'tag warn' }, f)), r.disagree && h('span', { class: 'tag' }, 'disagree')),
+    state.truth && h('td', { class: cls(r.truth) }, r.truth ?? ''),
+    h('td', { class: 'review' }, r.review && h('span', { class: cls(r.review.verdict) }, r.review.verdict)));
+}
+
+let loading = 0;
+async function loadRows(): Promise<void> {
+  const mine = ++loading;
+  const res = await api<{ total: number; rows: Row[] }>('/api/vehicles?' + query().toString());
+  if (mine !== loading) return; // a later filter change has its own answer on the way
+  state.rows = res.rows;
+  $('rows').replaceChildren(...res.rows.map(rowOf));
+  const pages = Math.max(1, Math.ceil(res.total / PAGE_SIZE));
+  $('page').textContent = `page ${Math.floor(state.offset / PAGE_SIZE) + 1} of ${pages} · ${res.total} vehicles`;
+  $<HTMLButtonElement>('prev').disabled = state.offset === 0;
+  $<HTMLButtonElement>('next').disabled = state.offset + PAGE_SIZE >= res.total;
+  if (state.sel >= res.rows.length) state.sel = res.rows.length - 1;
+  highlight();
+}
+
+function highlight(): void {
+  for (const tr of Array.from($('rows').children) as HTMLElement[]) tr.classList.toggle('sel', Number(tr.dataset.i) === state.sel);
+}
+
+function verdictButton(v: string, key: string): HTMLElement {
+  const b = h('button', { class: cls(v), data: { v } }, `${v} (${key})`) as HTMLButtonElement;
+  b.type = 'button';
+  b.disabled = state.session.reviewer === null;
+  b.onclick = () => void review(v);
+  return b;
+}
+
+function renderDetail(r: Detail): void {
+  const img = r.hasImage ? document.createElement('img') : null;
+  if (img) {
+    img.alt = '7-day trajectory image';
+    img.src = '/images/' + encodeURIComponent(r.vehicleId) + '.png';
+  }
+  const note = document.createElement('input');
+  note.id = 'note';
+  note.placeholder = 'note (optional)';
+  note.maxLength = 2000;
+  note.disabled = state.session.reviewer === null;
+  const when = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T', ' ');
+  $('detail').replaceChildren(...present(
+    h('h2', {}, r.vehicleId),
+    h('p', {}, 'predicted ', h('span', { class: cls(r.label) }, r.label), ` · p_shared ${fmt(r.pShared)} (RF ${fmt(r.pRf)}, CNN ${fmt(r.pCnn)})`),
+    r.truth !== undefined && h('p', {}, 'truth: ', h('span', { class: cls(r.truth) }, r.truth), r.stratum ? ` (${r.stratum})` : ''),
+    r.flags.length > 0 && h('p', {}, ...r.flags.map((f) => h('span', { class: 'tag warn' }, f))),
+    img ?? h('p', { class: 'muted' }, 'no trajectory image'),
+    h('div', { class: 'verdicts' }, verdictButton('shared', 's'), verdictButton('private', 'p'), verdictButton('unsure', 'u')),
+    note,
+    state.session.reviewer === null && h('p', { class: 'muted' }, state.session.writable ? 'Sign in with a review token to record a verdict.' : 'This server is read-only: it takes no verdicts.'),
+    h('h3', {}, 'history'),
+    h('ol', {}, ...r.history.map((x) => h('li', {}, `${when(x.at)} ${x.reviewer || 'anonymous'}: `, h('b', { class: cls(x.verdict) }, x.verdict), x.note ? ' ' + x.note : ''))),
+  ));
+  $('detail').querySelector('ol')!.id = 'history';
+}
+
+async function select(i: number): Promise<void> {
+  if (i < 0 || i >= state.rows.length) return;
+  state.sel = i;
+  highlight();
+  renderDetail(await api<Detail>('/api/vehicles/' + encodeURIComponent(state.rows[i].vehicleId)));
+}
+
+async function review(verdict: string): Promise<void> {
+  const r = state.rows[state.sel];
+  if (!r) return;
+  if (state.session.reviewer === null) return toast('Read-only: sign in with a review token to record a verdict.');
+  const note = document.getElementById('note') as HTMLInputElement | null;
+  try {
+    await api('/api/vehicles/' + encodeURIComponent(r.vehicleId) + '/review', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-cotrans-review': '1' },
+      body: JSON.stringify({ verdict, note: note?.value ?? '' }),
+    });
+  } catch (e) {
+    return toast('Not saved: ' + (e as Error).message);
+  }
+  await Promise.all([loadSummary(), loadRows()]);
+  await select(state.sel);
+}
+
+function reload(): void {
+  state.offset = 0;
+  state.sel = -1;
+  void loadRows();
+}
+
+async function signIn(e: Event): Promise<void> {
+  e.preventDefault();
+  const input = $<HTMLInputElement>('token');
+  sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+  input.value = '';
+  try {
+    await loadSession();
+  } catch (err) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    await loadSession();
+    return toast('Sign-in failed: ' + (err as Error).message);
+  }
+  $('toast').hidden = true;
+  if (state.sel >= 0) await select(state.sel);
+}
+
+function wire(): void {
+  $('rows').onclick = (e) => {
+    const tr = (e.target as HTMLElement).closest('tr');
+    if (tr) void select(Number(tr.dataset.i));
+  };
+  for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged', 'sort']) $(id).onchange = reload;
+  $('q').oninput = reload;
+  $('queue').onclick = () => {
+    for (const id of ['label', 'confidence', 'disagree', 'flagged']) $<HTMLSelectElement>(id).value = '';
+    $<HTMLSelectElement>('reviewed').value = '0';
+    $<HTMLSelectElement>('sort').value = '-priority';
+    $<HTMLInputElement>('q').value = '';
+    reload();
+  };
+  const turn = (delta: number) => {
+    state.offset = Math.max(0, state.offset + delta);
+    state.sel = -1;
+    void loadRows().then(() => $('controls').scrollIntoView({ block: 'start' }));
+  };
+  $('prev').onclick = () => turn(-PAGE_SIZE);
+  $('next').onclick = () => turn(PAGE_SIZE);
+  $('signin').onsubmit = (e) => void signIn(e);
+  $('signout').onclick = () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    void loadSession().then(() => (state.sel >= 0 ? select(state.sel) : undefined));
+  };
+  document.addEventListener('keydown', (e) => {
+    const t = e.target as HTMLElement;
+    if (t.tagName === 'INPUT' || t.tagName === 'SELECT' || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'j') void select(state.sel + 1);
+    else if (e.key === 'k') void select(state.sel - 1);
+    else if (e.key === 's') void review('shared');
+    else if (e.key === 'p') void review('private');
+    else if (e.key === 'u') void review('unsure');
+    else if (e.key === '/') { e.preventDefault(); $('q').focus(); }
+  });
+}
+
+wire();
+Promise.all([
+  loadSession().catch(() => { sessionStorage.removeItem(TOKEN_KEY); return loadSession(); }),
+  loadSummary(),
+  loadRows(),
+])
+  .then(() => { document.body.dataset.ready = '1'; })
+  .catch((e: Error) => toast('Could not load: ' + e.message));
+export {};
