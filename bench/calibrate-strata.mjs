@@ -95,7 +95,7 @@ const fmt = (x) => (Number.isFinite(x) ? (Math.abs(x) >= 10 ? x.toFixed(1) : x.t
 const lines = ['<!-- strata: written by `npm run calibrate` (bench/calibrate-strata.mjs); do not edit by hand -->', ''];
 lines.push('## Per stratum, against the real development week', '');
 lines.push(`Features of \`cotrans features\` (features/README.md) per vehicle; simulated: ${Object.entries(COUNTS).map(([k, v]) => `${v} ${k}`).join(', ')}`);
-lines.push(`vehicles of each preset (seed ${seed}, 7 days; source at 60 s, target at 15 s); real: the dev week (${devWeek.replace(repo + '/', '')}, 60 s).`);
+lines.push(`vehicles of each preset (seed ${seed}, 7 days; source at 60 s, target at 15 s); real: the dev week (../shared/data/real/dev-week, 60 s).`);
 lines.push('Median of each, and the two-sample Kolmogorov-Smirnov statistic D against the real stratum (0: the same distribution; 1: disjoint).', '');
 if (!realRows) lines.push(`_Real data not found at ${devWeek}: the real columns are empty (the script skips cleanly)._`, '');
 const summary = [];

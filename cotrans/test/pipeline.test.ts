@@ -65,7 +65,7 @@ describe('train / classify / evaluate', () => {
     expect(m.weightRf).toBe(0.25);
     // M2 scores a vehicle by its best days (CLI defaults)
     expect(JSON.parse(readFileSync(path.join(models, 'members', '0', 'image', 'image-model.json'), 'utf8')).options).toMatchObject({ mode: 'day', dayScore: 'top', topDays: 2 });
-    expect(m.columns.transferable).toHaveLength(12);
+    expect(m.columns.transferable).toHaveLength(15);
     expect(m.data.source).toMatch(/^[0-9a-f]{64}$/);
     expect(m.seeds.length).toBeGreaterThan(0);
     expect(m.rounds.length).toBeGreaterThan(0);
@@ -140,7 +140,7 @@ describe('train / classify / evaluate', () => {
     for (const m of [one, two, plain]) m.model.dispose();
   }, 180_000);
 
-  it('runs the experiment table in one go: four rows (and each run of the bag), JSON, ROC and confidence PNGs', async () => {
+  it('runs the experiment table in one go: its rows (and each run of the bag), JSON, ROC and confidence PNGs', async () => {
     const out = p('exp');
     const log = await run(evaluate, ['--experiment', '--source', p('src', 'points.csv.gz'), '--source-labels', p('src', 'labels.csv'), '--target', p('tgt', 'points.csv.gz'), '--truth', p('tgt', 'labels.csv'), '--out', out, '--folds', '2', '--epochs', '2']);
     expect(log).toMatch(/source-only RF/);
@@ -148,6 +148,9 @@ describe('train / classify / evaluate', () => {
     expect(json.rows.map((r: { method: string }) => r.method)).toEqual([
       'source-only RF (stage 1)',
       'CNN on stage-1 seeds',
+      'CNN on source images',
+      'CNN on source images + MMD (DDC/DAN)',
+      'CNN on source images + DANN',
       'CoTrans',
       'CoTrans, one run (train seed 0)',
       'CoTrans, one run (train seed 1)',
