@@ -12,23 +12,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { mulberry32 as rng } from '@cotrans/learn';
 
 const STRATA = ['taxi-full', 'taxi-part', 'moonlight'];
 const DRAWS = 3;
 const PER_STRATUM = 3;
 
-/** mulberry32: the draws are seeded, so every run cuts the same targets. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+// the draws are seeded (mulberry32), so every run cuts the same targets
 function take(pool, k, rnd) {
   const p = [...pool];
   const out = [];

@@ -42,7 +42,7 @@ const PAIRS = [
 ];
 
 // Targets at other shares of shared vehicles (the preset's is 8%), with sources and targets of seeds
-// no earlier pair used. Session 5 simulated them to look at stage 1's share estimate and the final cut
+// no earlier pair used. They were simulated to look at stage 1's share estimate and the final cut
 // away from 8%, and chose the cut's guard (cotrain.ts, `cutGuard`) on them: they are development
 // pairs for that guard, not a held-out check.
 const SHARES = [
