@@ -112,7 +112,7 @@ describe('valley-emphasis cut', () => {
 describe('guarded cut', () => {
   // values spread evenly inside unit bins: bin -> count
   const spread = (bins: Record<string, number>): number[] => Object.entries(bins).flatMap(([b, k]) => Array.from({ length: k }, (_, j) => Number(b) + (j + 0.5) / k));
-  // the scores of a simulated 2%-shared target (session 5, pair 43 -> 61): a wide private mode and
+  // the scores of a simulated 2%-shared target (pair 43 -> 61): a wide private mode and
   // 40 shared vehicles spread from the private tail to the clip
   const priv = spread({ '-7': 5, '-6': 120, '-5': 416, '-4': 602, '-3': 463, '-2': 235, '-1': 66, 0: 24, 1: 13, 2: 2, 3: 2, 4: 1 });
   const shared = spread({ '-2': 1, '-1': 1, 0: 3, 1: 4, 2: 1, 3: 7, 4: 6, 5: 1, 6: 5, 7: 3, 8: 4, 9: 4 });
