@@ -10,7 +10,7 @@ const alias = {
   '@cotrans/fixtures': src('fixtures'),
   '@cotrans/ingest': src('ingest'),
   '@cotrans/features': src('features'),
-  '@cotrans/learn': src('cotrans'),
+  '@cotrans/cotrans': src('cotrans'),
   '@cotrans/dashboard': src('dashboard'),
 };
 

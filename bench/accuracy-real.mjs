@@ -12,7 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { mulberry32 as rng } from '@cotrans/learn';
+import { mulberry32 as rng } from '@cotrans/cotrans';
 
 const STRATA = ['taxi-full', 'taxi-part', 'moonlight'];
 const DRAWS = 3;

@@ -4,7 +4,7 @@
 // RandomForestClassifier (n_jobs=2) on the same seeded data (written once to bench/results/), same
 // run: training time, prediction time and accuracy on a held-out set, and the ratios. The peer runs
 // in a venv bench/.venv-rf (created on first run: pip install scikit-learn). Imports the built dist
-// of @cotrans/learn (npx tsc -b).
+// of @cotrans/cotrans (npx tsc -b).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

@@ -1,6 +1,6 @@
 // The learning options `train` and `evaluate --experiment` share: one spec, one parser, so the
 // experiment measures exactly what `train` would build.
-import type { CotrainOptions, M1View, Stage1Options } from '@cotrans/learn';
+import type { CotrainOptions, M1View, Stage1Options } from '@cotrans/cotrans';
 import { type OptionSpec, type ParsedArgs, UserError, num, str } from './kit.js';
 
 const oneOf = <const T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], def: T): T => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Cnn, ImageModel, initTf, mulberry32, topDaysScore, type VehicleImageSet } from '@cotrans/learn';
+import { Cnn, ImageModel, initTf, mulberry32, topDaysScore, type VehicleImageSet } from '@cotrans/cotrans';
 import { makeConv2dValid, pool } from '../src/cnn/layers.js';
 
 const rand = mulberry32(11);

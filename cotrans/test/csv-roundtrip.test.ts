@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { csvRow, hasControl } from '@cotrans/core';
 import { FEATURE_COLUMNS, featuresToCsv, parseFeaturesCsv } from '@cotrans/features';
-import { readLabels, readPredictions, writePredictions, type PredictionRow } from '@cotrans/learn';
+import { readLabels, readPredictions, writePredictions, type PredictionRow } from '@cotrans/cotrans';
 
 let dir: string;
 let n = 0;

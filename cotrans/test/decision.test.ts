@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combine, combinedLogit, gaussian, guardedCut, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyEmphasisCut, valleyOrPriorCut } from '@cotrans/learn';
+import { combine, combinedLogit, gaussian, guardedCut, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyEmphasisCut, valleyOrPriorCut } from '@cotrans/cotrans';
 
 const sample = (seed: number, parts: [n: number, mean: number, sd: number][]): number[] => {
   const r = mulberry32(seed);

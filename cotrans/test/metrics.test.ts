@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binaryReport, confidenceCurve, perStratumRecall, rocAuc, rocCurve, estimatePrior, mixturePrior, shiftPrior, mmd, coralTransform, applyLinear, fitStandardisation, standardise, gaussian, mulberry32 } from '@cotrans/learn';
+import { binaryReport, confidenceCurve, perStratumRecall, rocAuc, rocCurve, estimatePrior, mixturePrior, shiftPrior, mmd, coralTransform, applyLinear, fitStandardisation, standardise, gaussian, mulberry32 } from '@cotrans/cotrans';
 import { covariance } from '../src/linalg.js';
 
 describe('metrics', () => {

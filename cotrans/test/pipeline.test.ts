@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../../cli/src/kit.js';
 import { command as train } from '../../cli/src/commands/train.js';
 import { command as classify } from '../../cli/src/commands/classify.js';
 import { command as evaluate } from '../../cli/src/commands/evaluate.js';
-import { CoTransBag, CoTransModel, loadFleet, loadModel, readLabels, readPredictions, trainCoTrans } from '@cotrans/learn';
+import { CoTransBag, CoTransModel, loadFleet, loadModel, readLabels, readPredictions, trainCoTrans } from '@cotrans/cotrans';
 
 // Tiny fleets written as files, run through the real commands (features, stage 1, co-training,
 // model directory, classify, evaluate). Small nets and few epochs keep it to seconds.

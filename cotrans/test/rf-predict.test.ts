@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RandomForestClassifier, type RandomForestJSON } from '@cotrans/learn';
+import { RandomForestClassifier, type RandomForestJSON } from '@cotrans/cotrans';
 import { leafOf } from '../src/rf/tree.js';
 import { compileForest } from '../src/rf/compiled.js';
 import { mulberry32, gaussian } from '../src/rng.js';

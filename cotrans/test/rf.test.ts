@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RandomForestClassifier, permutationImportance, computeEdges, binOf } from '@cotrans/learn';
+import { RandomForestClassifier, permutationImportance, computeEdges, binOf } from '@cotrans/cotrans';
 import { blobs } from './data.js';
 
 describe('binning', () => {

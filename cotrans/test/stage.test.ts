@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSeeds, runStage1, cotrain, mulberry32, gaussian, fitRobustStandardisation, fitStandardisation } from '@cotrans/learn';
-import type { VehicleImageSet } from '@cotrans/learn';
+import { chooseSeeds, runStage1, cotrain, mulberry32, gaussian, fitRobustStandardisation, fitStandardisation } from '@cotrans/cotrans';
+import type { VehicleImageSet } from '@cotrans/cotrans';
 
 describe('stage 1 seeds', () => {
   it('keeps the minority class: quota from the prior, raised to minClassShare, capped by half the estimated positives', () => {

@@ -1,4 +1,4 @@
-import { readLabels, readPredictions as readPredictionRows } from '@cotrans/learn';
+import { readLabels, readPredictions as readPredictionRows } from '@cotrans/cotrans';
 
 /** One vehicle as the dashboard shows it: a row of predictions.csv (`cotrans classify`). */
 export interface Prediction {

@@ -2,7 +2,7 @@
 // request's path ever reaches the file system, so no path can leave the folder.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { userError } from '@cotrans/learn';
+import { userError } from '@cotrans/cotrans';
 
 export interface StaticFile {
   body: Buffer;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { userError } from '@cotrans/learn';
+import { userError } from '@cotrans/cotrans';
 
 /** Who may write reviews: each token stands for one reviewer, whose name is stored with a verdict. */
 export interface WriteToken {

@@ -29,7 +29,7 @@ Exit 1 when the model directory is missing or from an incompatible version.`,
     'cotrans classify --models /tmp/models --windows /tmp/windows.sqlite --out predictions.csv --images /tmp/images',
   ],
   async run(args) {
-    const learn = await import('@cotrans/learn');
+    const learn = await import('@cotrans/cotrans');
     const models = str(args, 'models', true);
     const input = str(args, 'input');
     const windows = str(args, 'windows');

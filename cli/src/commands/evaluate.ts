@@ -39,7 +39,7 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
     'cotrans evaluate --experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp-1 --members 1',
   ],
   async run(args) {
-    const learn = await import('@cotrans/learn');
+    const learn = await import('@cotrans/cotrans');
     if (bool(args, 'experiment')) {
       const sources = list(args, 'source');
       const labelPaths = list(args, 'source-labels');

@@ -42,7 +42,7 @@ an empty target.`,
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --source real-few.csv.gz --source-labels real-few-labels.csv --target pool.csv.gz --tz America/Los_Angeles --models /tmp/models-r   # a simulated and a small real labelled source',
   ],
   async run(args) {
-    const learn = await import('@cotrans/learn');
+    const learn = await import('@cotrans/cotrans');
     const ingest = await import('@cotrans/ingest');
     const sources = list(args, 'source');
     const labelPaths = list(args, 'source-labels');
