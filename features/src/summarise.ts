@@ -199,10 +199,6 @@ export function summarise(vehicleId: string, days: DayAgg[], opts: ResolvedOptio
   set('session_max_h', sessionMax / 3600);
   set('shift_sessions', shiftSessions);
   set('idle_engine_share', engineS > 0 ? Math.max(0, Math.min(1, 1 - movingS / engineS)) : 0);
-  set('engine_hours_per_day', engineS / 3600 / n);
-  set('session_max_h', sessionMax / 3600);
-  set('shift_sessions', shiftSessions);
-  set('idle_engine_share', engineS > 0 ? Math.max(0, Math.min(1, 1 - movingS / engineS)) : 0);
   set('weekend_weekday_ratio', wkndDays && wkDays ? (wkndKm / wkndDays + 1) / (wkKm / wkDays + 1) : NaN);
   return { vehicleId, flags, nPoints, values: v };
 }
