@@ -8,4 +8,5 @@ export { repoRoot, kafkaCacheDir } from './kafka/paths.js';
 export { replay, toMessages, encodePoints, type ReplayOptions, type ReplayStats } from './replay.js';
 export { runConsumer, groupByVehicle, type ConsumerOptions, type ConsumerStats, type RunningConsumer, type PointHandler, type PartitionBatch, type VehicleBatch } from './consumer.js';
 export { DLQ_HEADERS, toDlqMessage, fromDlqMessage, type DeadLetter } from './dlq.js';
-export { SqlitePointStore, chainDigest, type VehicleSummary } from './point-store.js';
+export { SqlitePointStore, chainDigest, POINTS_COMPONENT, POINT_MIGRATIONS, type VehicleSummary } from './point-store.js';
+export * from './store/index.js';

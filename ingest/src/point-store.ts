@@ -1,8 +1,9 @@
 // A durable per-vehicle point store in SQLite: the consumer's default handler (`cotrans consume`).
 // Points, per-vehicle summaries, counters and the partitions' next offsets are written in one
 // transaction per batch, so the state and its offsets never disagree, whatever moment a crash hits.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { GpsPoint } from './point.js';
+import { migrate, openStore, type Migration } from './store/index.js';
 import type { PartitionBatch, PointHandler } from './consumer.js';
 
 export interface VehicleSummary {
@@ -22,6 +23,26 @@ export function chainDigest(prev: number, p: GpsPoint): number {
   return h >>> 0;
 }
 
+export const POINTS_COMPONENT = 'ingest.points';
+
+/** Version 1 is the schema files had before versioning; IF NOT EXISTS adopts such a file as it is. */
+export const POINT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up: `
+      CREATE TABLE IF NOT EXISTS points (
+        vehicle_id TEXT NOT NULL, ts INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+        speed_kmh REAL, heading REAL, PRIMARY KEY (vehicle_id, ts)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS vehicles (
+        vehicle_id TEXT PRIMARY KEY, n_points INTEGER NOT NULL, first_ts INTEGER NOT NULL,
+        last_ts INTEGER NOT NULL, digest INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS offsets (
+        topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
+        PRIMARY KEY (topic, partition));
+      CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+  },
+];
+
 export class SqlitePointStore implements PointHandler {
   readonly db: Database.Database;
   private readonly insertPoint: Database.Statement;
@@ -33,22 +54,8 @@ export class SqlitePointStore implements PointHandler {
   private readonly applyTx: (b: PartitionBatch) => void;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: a committed batch survives power loss too, not only a process crash.
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS points (
-        vehicle_id TEXT NOT NULL, ts INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
-        speed_kmh REAL, heading REAL, PRIMARY KEY (vehicle_id, ts)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS vehicles (
-        vehicle_id TEXT PRIMARY KEY, n_points INTEGER NOT NULL, first_ts INTEGER NOT NULL,
-        last_ts INTEGER NOT NULL, digest INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS offsets (
-        topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
-        PRIMARY KEY (topic, partition));
-      CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    `);
+    this.db = openStore(path);
+    migrate(this.db, POINTS_COMPONENT, POINT_MIGRATIONS);
     this.insertPoint = this.db.prepare('INSERT OR IGNORE INTO points VALUES (?, ?, ?, ?, ?, ?)');
     this.getVehicle = this.db.prepare('SELECT n_points, first_ts, last_ts, digest FROM vehicles WHERE vehicle_id = ?');
     this.putVehicle = this.db.prepare('INSERT OR REPLACE INTO vehicles VALUES (?, ?, ?, ?, ?)');
