@@ -32,3 +32,4 @@ export { lineChartSvg, writeSvgPng } from './plots.js';
 export type { Series } from './plots.js';
 export { placeFleet, localMidnight, localDay } from './place.js';
 export type { PlaceOptions } from './place.js';
+export * from './store/index.js';
