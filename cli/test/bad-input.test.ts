@@ -10,12 +10,15 @@ import { gunzipSync } from 'node:zlib';
 import { writeFleet } from '@cotrans/fixtures';
 import { csvRow } from '@cotrans/core';
 import { readPredictions } from '@cotrans/dashboard';
+import { resolveModelDir } from '@cotrans/cotrans';
 import { reportError } from '../src/main.js';
 import { run } from './helpers/run.js';
 
 let dir: string;
 const p = (...s: string[]) => path.join(dir, ...s);
 const models = () => p('models');
+/** The current version's own directory: a model directory as it was before versions. */
+const modelFiles = () => resolveModelDir(models()).path;
 
 /** The one line a command printed for a user error, without the "cotrans <command>: " prefix. */
 const userLine = (r: { code: number; err: string }, cmd: string): string => {
@@ -75,7 +78,7 @@ describe('bad files', () => {
   it('a damaged model directory is exit 1 naming the file and field', async () => {
     const classify = async (m: string) => userLine(await run(['classify', '--models', m, '--input', p('tgt', 'points.csv.gz'), '--out', p('pred-x.csv')]), 'classify');
     const copy = (name: string) => {
-      cpSync(models(), p(name), { recursive: true });
+      cpSync(modelFiles(), p(name), { recursive: true });
       return p(name);
     };
     const trunc = copy('m-trunc');
@@ -87,7 +90,7 @@ describe('bad files', () => {
     writeFileSync(path.join(nul, 'manifest.json'), 'null');
     expect(await classify(nul)).toMatch(/manifest\.json: the model manifest must be a JSON object, got null/);
 
-    const manifest = JSON.parse(readFileSync(path.join(models(), 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(modelFiles(), 'manifest.json'), 'utf8'));
     const str = copy('m-str');
     writeFileSync(path.join(str, 'manifest.json'), JSON.stringify({ ...manifest, version: '3' }));
     expect(await classify(str)).toMatch(/manifest\.json field version: must be a number, got the string '3'/);
@@ -95,7 +98,7 @@ describe('bad files', () => {
     // a bag whose member lacks its columns, and one whose members are not train seeds
     const bag = p('m-bag');
     mkdirSync(path.join(bag, 'members'), { recursive: true });
-    cpSync(models(), path.join(bag, 'members', '0'), { recursive: true });
+    cpSync(modelFiles(), path.join(bag, 'members', '0'), { recursive: true });
     writeFileSync(path.join(bag, 'members', '0', 'manifest.json'), JSON.stringify({ ...manifest, columns: undefined }));
     writeFileSync(path.join(bag, 'manifest.json'), JSON.stringify({ ...manifest, version: 3, members: [0] }));
     expect(await classify(bag)).toMatch(/members\/0\/manifest\.json field columns: must hold the lists full and transferable/);

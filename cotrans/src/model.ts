@@ -1,12 +1,13 @@
-// The trained CoTrans model and its versioned directory:
+// The trained CoTrans model and its directory (one version of a model directory, versions.ts):
 //   manifest.json      format, version, columns, feature options, stage-1 alignment and MMD, seeds,
 //                      ensemble weight, config, data hashes, metrics, round log
-//   stage1-rf.json     the source-trained RF (transferable features)
 //   m1-rf.json         M1, the RF on the full target feature view
 //   image/             M2 (image-model.json, cnn-day.*, cnn-vehicle.*)
+// Classify reads neither stage 1's forest nor its file: it is not written, and the stage1-rf.json
+// of directories written before is left unread.
 // A bag (version 3) holds one such directory per member under members/<i>, and a manifest.json of
 // its own (member 0's, with the members' train seeds and the bag's metrics).
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, type VehicleFeatures, type VehicleImages } from '@cotrans/features';
@@ -19,6 +20,7 @@ import type { Stage1Result } from './stage1.js';
 import { standardise, type Standardisation } from './align.js';
 import type { RoundLog } from './cotrain.js';
 import { combine, type Decision } from './decision.js';
+import { resolveModelDir, writeVersion } from './versions.js';
 
 export const MODEL_FORMAT = 'cotrans-models';
 /** 2: the final decision (`decision`: log-odds combination and its cut) is stored and repeated by classify. */
@@ -72,7 +74,8 @@ export function imageSets(features: VehicleFeatures[], images: Map<string, Vehic
 export class CoTransModel {
   constructor(
     readonly manifest: Manifest,
-    readonly stage1Rf: RandomForestClassifier,
+    /** Stage 1's source forest, in memory after training only (classify never reads it). */
+    readonly stage1Rf: RandomForestClassifier | null,
     readonly m1: RandomForestClassifier,
     readonly m2: ImageModel,
   ) {}
@@ -89,20 +92,21 @@ export class CoTransModel {
     return features.map((f, i) => ({ vehicleId: f.vehicleId, shared: pShared[i] >= 0.5, pShared: pShared[i], pRf: pRf[i], pCnn: pCnn[i], flags: f.flags }));
   }
 
-  async save(dir: string): Promise<void> {
-    await swapIn(dir, (tmp) => this.writeInto(tmp));
+  /** Writes a new version into the model directory `dir` and makes it current; returns its id. */
+  async save(dir: string): Promise<string> {
+    return writeVersion(dir, (tmp) => this.writeInto(tmp));
   }
 
   /** Writes the model's files into `dir` (created). */
   async writeInto(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'stage1-rf.json'), JSON.stringify(this.stage1Rf));
     await writeFile(path.join(dir, 'm1-rf.json'), JSON.stringify(this.m1));
     await this.m2.save(path.join(dir, 'image'));
     await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(this.manifest, null, 1));
   }
 
-  static async load(dir: string, backend?: BackendPreference): Promise<CoTransModel> {
+  static async load(modelDir: string, backend?: BackendPreference): Promise<CoTransModel> {
+    const dir = resolveModelDir(modelDir).path;
     const { mf, manifest } = await readManifest(dir);
     if (manifest.version !== MODEL_VERSION) throw new UserError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads version ${MODEL_VERSION}${manifest.version === BAG_VERSION ? ' here: a bag of members, read it with loadModel' : ` and ${BAG_VERSION}`}); retrain with cotrans train`);
     for (const c of manifest.columns.full) if (!FEATURE_COLUMNS.includes(c)) throw new UserError(`${mf}: feature column '${c}' is unknown to this build; retrain with cotrans train`);
@@ -114,7 +118,7 @@ export class CoTransModel {
         throw new UserError(`${f}: ${(e as Error).message}`);
       }
     };
-    return new CoTransModel(manifest, await readRf('stage1-rf.json'), await readRf('m1-rf.json'), await ImageModel.load(path.join(dir, 'image'), backend));
+    return new CoTransModel(manifest, null, await readRf('m1-rf.json'), await ImageModel.load(path.join(dir, 'image'), backend));
   }
 
   dispose(): void {
@@ -122,16 +126,7 @@ export class CoTransModel {
   }
 }
 
-/** Writes a directory next to `dir`, then swaps it in, so a crash never leaves a half-written model directory. */
-async function swapIn(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir.replace(/[\\/]+$/, '')}.partial`;
-  await rm(tmp, { recursive: true, force: true });
-  await write(tmp);
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
-}
-
-async function readManifest(dir: string): Promise<{ mf: string; manifest: Manifest }> {
+export async function readManifest(dir: string): Promise<{ mf: string; manifest: Manifest }> {
   const mf = path.join(dir, 'manifest.json');
   if (!existsSync(mf)) throw new UserError(`${dir}: not a model directory (no manifest.json); create one with cotrans train`);
   const raw = await readJsonObject(mf, 'model manifest');
@@ -191,8 +186,9 @@ export class CoTransBag {
     return features.map((f, i) => ({ vehicleId: f.vehicleId, shared: pShared[i] >= 0.5, pShared: pShared[i], pRf: mean(i, (r) => r.pRf), pCnn: mean(i, (r) => r.pCnn), flags: f.flags }));
   }
 
-  async save(dir: string): Promise<void> {
-    await swapIn(dir, async (tmp) => {
+  /** Writes a new version into the model directory `dir` and makes it current; returns its id. */
+  async save(dir: string): Promise<string> {
+    return writeVersion(dir, async (tmp) => {
       await mkdir(tmp, { recursive: true });
       for (const [i, m] of this.members.entries()) await m.writeInto(path.join(tmp, 'members', String(i)));
       await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(this.manifest, null, 1));
@@ -204,8 +200,12 @@ export class CoTransBag {
   }
 }
 
-/** Loads a model directory: one CoTrans model (version 2) or a bag of them (version 3). */
-export async function loadModel(dir: string, backend?: BackendPreference): Promise<CoTransModel | CoTransBag> {
+/**
+ * Loads a model directory's current version (or a directory written before versions, or one
+ * version's own directory): one CoTrans model (version 2) or a bag of them (version 3).
+ */
+export async function loadModel(modelDir: string, backend?: BackendPreference): Promise<CoTransModel | CoTransBag> {
+  const dir = resolveModelDir(modelDir).path;
   const { mf, manifest } = await readManifest(dir);
   if (manifest.version === MODEL_VERSION) return CoTransModel.load(dir, backend);
   if (manifest.version !== BAG_VERSION) throw new UserError(`${mf}: model directory version ${manifest.version} is incompatible with this build (reads versions ${MODEL_VERSION} and ${BAG_VERSION}); retrain with cotrans train`);

@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../../cli/src/kit.js';
 import { command as train } from '../../cli/src/commands/train.js';
 import { command as classify } from '../../cli/src/commands/classify.js';
 import { command as evaluate } from '../../cli/src/commands/evaluate.js';
-import { CoTransBag, CoTransModel, loadFleet, loadModel, readLabels, readPredictions, trainCoTrans } from '@cotrans/cotrans';
+import { CoTransBag, CoTransModel, currentVersion, loadFleet, loadModel, readLabels, readPredictions, resolveModelDir, trainCoTrans } from '@cotrans/cotrans';
 
 // Tiny fleets written as files, run through the real commands (features, stage 1, co-training,
 // model directory, classify, evaluate). Small nets and few epochs keep it to seconds.
@@ -48,14 +48,16 @@ describe('train / classify / evaluate', () => {
     expect(log).toMatch(/stage 2: \d round/);
     expect(log).toMatch(/M1 also trained on the \d+ source vehicles/);
     expect(log).toMatch(/bag: 3 runs \(train seeds 0, 1, 2;.*by the mean margin [\d.]+%/);
-    // a bag of three runs by default: its own manifest, one version-2 directory per run
-    const bag = JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8'));
+    // a new version, current; a bag of three runs by default: its own manifest, one version-2 directory per run
+    const v = resolveModelDir(models).path;
+    expect(path.relative(models, v)).toBe(path.join('versions', currentVersion(models)!));
+    const bag = JSON.parse(readFileSync(path.join(v, 'manifest.json'), 'utf8'));
     expect(bag).toMatchObject({ format: 'cotrans-models', version: 3, members: [0, 1, 2] });
     expect(bag.metrics.members.map((x: { seed: number }) => x.seed)).toEqual([0, 1, 2]);
-    const m = JSON.parse(readFileSync(path.join(models, 'members', '0', 'manifest.json'), 'utf8'));
+    const m = JSON.parse(readFileSync(path.join(v, 'members', '0', 'manifest.json'), 'utf8'));
     expect(m).toMatchObject({ format: 'cotrans-models', version: 2 });
     expect(m.config).toMatchObject({ seed: 0, members: 3 });
-    expect(JSON.parse(readFileSync(path.join(models, 'members', '2', 'manifest.json'), 'utf8')).config.seed).toBe(2);
+    expect(JSON.parse(readFileSync(path.join(v, 'members', '2', 'manifest.json'), 'utf8')).config.seed).toBe(2);
     expect(m.stage1.alignment).toBe('anchored');
     expect(m.decision).toMatchObject({ combine: 'logit', rule: 'otsu' });
     // M1 trained on the source as well, so it reads the target on the stored scale
@@ -64,12 +66,14 @@ describe('train / classify / evaluate', () => {
     expect(Number.isFinite(m.decision.threshold)).toBe(true);
     expect(m.weightRf).toBe(0.25);
     // M2 scores a vehicle by its best days (CLI defaults)
-    expect(JSON.parse(readFileSync(path.join(models, 'members', '0', 'image', 'image-model.json'), 'utf8')).options).toMatchObject({ mode: 'day', dayScore: 'top', topDays: 2 });
+    expect(JSON.parse(readFileSync(path.join(v, 'members', '0', 'image', 'image-model.json'), 'utf8')).options).toMatchObject({ mode: 'day', dayScore: 'top', topDays: 2 });
     expect(m.columns.transferable).toHaveLength(15);
     expect(m.data.source).toMatch(/^[0-9a-f]{64}$/);
     expect(m.seeds.length).toBeGreaterThan(0);
     expect(m.rounds.length).toBeGreaterThan(0);
-    for (const i of ['0', '1', '2']) for (const f of ['stage1-rf.json', 'm1-rf.json', 'image/cnn-day.weights.bin']) expect(existsSync(path.join(models, 'members', i, f))).toBe(true);
+    for (const i of ['0', '1', '2']) for (const f of ['m1-rf.json', 'image/cnn-day.weights.bin']) expect(existsSync(path.join(v, 'members', i, f))).toBe(true);
+    // nothing reads stage 1's forest after training, so it is not written
+    expect(existsSync(path.join(v, 'members', '0', 'stage1-rf.json'))).toBe(false);
 
     const pred = p('pred.csv');
     await run(classify, ['--models', models, '--input', p('tgt', 'points.csv.gz'), '--out', pred]);
@@ -94,7 +98,7 @@ describe('train / classify / evaluate', () => {
 
     // a bag read as one model, a bag without members, an incompatible version: user errors
     await expect(CoTransModel.load(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/version 3 is incompatible .*read it with loadModel/) });
-    const mf = path.join(models, 'manifest.json');
+    const mf = path.join(v, 'manifest.json');
     writeFileSync(mf, JSON.stringify({ ...bag, members: [] }));
     await expect(loadModel(models)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/lists no members/) });
     writeFileSync(mf, JSON.stringify({ ...bag, version: 99 }));

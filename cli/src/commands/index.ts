@@ -9,6 +9,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   consume: { summary: 'consume gps.points into per-vehicle window state (SQLite), dead letters to gps.points.dlq', load: async () => (await import('./consume.js')).command },
   features: { summary: 'compute per-vehicle features and trajectory images from a GPS log', load: async () => (await import('./features.js')).command },
   train: { summary: 'train CoTrans (stage 1 linking + stage 2 co-training) into a model directory', load: async () => (await import('./train.js')).command },
+  models: { summary: "list a model directory's versions, show one, or make one current (rollback)", load: async () => (await import('./models.js')).command },
   classify: { summary: 'label every vehicle of a GPS log with a trained model directory', load: async () => (await import('./classify.js')).command },
   evaluate: { summary: 'score predictions against truth, or run the full experiment table', load: async () => (await import('./evaluate.js')).command },
   dashboard: { summary: 'serve the label review dashboard', load: async () => (await import('./dashboard.js')).command },

@@ -1,3 +1,3 @@
 export { LABELS_COMPONENT, LABEL_MIGRATIONS, migrateLabels } from './schema.js';
 export { recordLabels, latestLabels, labelHistory, scoringFeatures, recordImages, vehicleImages, type LabelValue, type LabelRecord, type ScoringRecord, type LabelChange, type LabelQuery } from './labels.js';
-export { recordModelVersion, modelVersions, modelVersion, type ModelSummary, type ModelVersionRecord } from './models.js';
+export { recordModelVersion, modelVersions, modelVersion, modelSummary, type ModelSummary, type ModelVersionRecord } from './models.js';

@@ -1,5 +1,6 @@
 // Model versions in the store: which versions scored labels, and what their training said.
 import { prepared, type Db } from '@cotrans/ingest';
+import type { Manifest } from '../model.js';
 
 /** What a version's training reported, for the dashboard and audits. */
 export interface ModelSummary {
@@ -39,4 +40,20 @@ export function modelVersions(db: Db): ModelVersionRecord[] {
 export function modelVersion(db: Db, id: string): ModelVersionRecord | undefined {
   const r = prepared(db, 'SELECT id, created_at, summary FROM model_versions WHERE id = ?').get(id) as Row | undefined;
   return r && fromRow(r);
+}
+
+/** A version's summary from its manifest (a bag's: member 0's rounds and stage 1, the bag's share). */
+export function modelSummary(m: Manifest): ModelSummary {
+  const all = m.stage1?.mmd?.find((r) => r.set === 'all') ?? m.stage1?.mmd?.[0];
+  const f1 = (m.metrics as { f1?: unknown }).f1;
+  const share = (m.metrics as { predictedSharedShare?: unknown }).predictedSharedShare;
+  return {
+    rounds: m.rounds?.length ?? 0,
+    agreement: m.rounds?.length ? m.rounds[m.rounds.length - 1].agreement : null,
+    domainDistance: all ? { before: all.before, after: all.after } : null,
+    f1: typeof f1 === 'number' ? f1 : null,
+    members: m.members?.length ?? 1,
+    predictedSharedShare: typeof share === 'number' ? share : null,
+    stopReason: m.stopReason ?? '',
+  };
 }
