@@ -5,7 +5,7 @@ import { UserError, csvRow, excerpt, splitCsvLine as splitCells } from '@cotrans
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readPoints, listLogFiles, readCity, type LogFormat, type ReadSummary } from '@cotrans/ingest';
+import { readPoints, listLogFiles, readCity, type GpsPoint, type LogFormat, type ReadSummary } from '@cotrans/ingest';
 import { computeFleet, type FleetResult } from '@cotrans/features';
 
 /** A UserError with this message (kept for the learning stage's callers). */
@@ -71,14 +71,22 @@ export interface PredictionRow {
 
 export const PREDICTIONS_HEADER = 'vehicle_id,label,p_shared,p_rf,p_cnn,flags';
 
-const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '');
-
-export function predictionsCsv(rows: PredictionRow[]): string {
-  return PREDICTIONS_HEADER + '\n' + rows.map((r) => csvRow([r.vehicleId, r.shared ? 'shared' : 'private', f4(r.pShared), f4(r.pRf), f4(r.pCnn), r.flags.join(';')]) + '\n').join('');
+/** Which model version scored the rows and when: two more columns, model_version and scored_at (ISO). */
+export interface PredictionsMeta {
+  modelVersion: string;
+  scoredAt: number;
 }
 
-export async function writePredictions(file: string, rows: PredictionRow[]): Promise<void> {
-  await writeFile(file, predictionsCsv(rows));
+const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '');
+
+export function predictionsCsv(rows: PredictionRow[], meta?: PredictionsMeta): string {
+  const extra = meta ? [meta.modelVersion, new Date(meta.scoredAt).toISOString()] : [];
+  const header = PREDICTIONS_HEADER + (meta ? ',model_version,scored_at' : '');
+  return header + '\n' + rows.map((r) => csvRow([r.vehicleId, r.shared ? 'shared' : 'private', f4(r.pShared), f4(r.pRf), f4(r.pCnn), r.flags.join(';'), ...extra]) + '\n').join('');
+}
+
+export async function writePredictions(file: string, rows: PredictionRow[], meta?: PredictionsMeta): Promise<void> {
+  await writeFile(file, predictionsCsv(rows, meta));
 }
 
 export async function readPredictions(file: string): Promise<PredictionRow[]> {
@@ -142,6 +150,21 @@ export interface LoadedFleet extends FleetResult {
   skippedLines: number;
   /** What the reader read and skipped (summaryLines prints it). */
   read: ReadSummary;
+  /** Each vehicle's first and last valid fix read (epoch ms): the window a scoring covers. */
+  spans: Map<string, { first: number; last: number }>;
+}
+
+/** Passes batches through, noting each vehicle's first and last fix time. */
+async function* noteSpans(batches: AsyncIterable<GpsPoint[]>, spans: LoadedFleet['spans']): AsyncIterable<GpsPoint[]> {
+  for await (const batch of batches) {
+    for (const p of batch) {
+      const s = spans.get(p.vehicleId);
+      if (!s) spans.set(p.vehicleId, { first: p.ts, last: p.ts });
+      else if (p.ts < s.first) s.first = p.ts;
+      else if (p.ts > s.last) s.last = p.ts;
+    }
+    yield batch;
+  }
 }
 
 /** GPS log -> per-vehicle features and images. */
@@ -151,6 +174,7 @@ export async function loadFleet(
 ): Promise<LoadedFleet> {
   const reader = readPoints(pointsPath, { format: opts.format });
   // a file, not a stream: each vehicle's fixes in time order, whatever the order of the rows
-  const res = await computeFleet(reader, { tz: opts.tz, imageSize: opts.imageSize, onProgress: opts.onProgress, order: 'time' });
-  return { ...res, path: pointsPath, tz: opts.tz, skippedLines: reader.summary.skipped, read: reader.summary };
+  const spans: LoadedFleet['spans'] = new Map();
+  const res = await computeFleet(noteSpans(reader, spans), { tz: opts.tz, imageSize: opts.imageSize, onProgress: opts.onProgress, order: 'time' });
+  return { ...res, path: pointsPath, tz: opts.tz, skippedLines: reader.summary.skipped, read: reader.summary, spans };
 }

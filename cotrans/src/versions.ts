@@ -170,6 +170,27 @@ async function settle(dir: string, tmp: string, created: Date): Promise<string> 
   return id;
 }
 
+/** When a directory written before versions was made: its manifest's createdAt, else the manifest's mtime. */
+function createdOf(dir: string): Date {
+  const mf = path.join(dir, 'manifest.json');
+  try {
+    const at = new Date(String((JSON.parse(readFileSync(mf, 'utf8')) as { createdAt?: unknown }).createdAt));
+    if (Number.isFinite(at.getTime())) return at;
+  } catch {
+    // loading the manifest will name what is wrong with it
+  }
+  return statSync(mf).mtime;
+}
+
+/**
+ * The version id of what `dir` loads: its current version, or for a directory written before
+ * versions the id it will get when taken into versions/ (same time, same content hash).
+ */
+export async function modelVersionId(dir: string): Promise<string> {
+  const { path: p, version } = resolveModelDir(dir);
+  return version ?? `${versionStamp(createdOf(p))}-${(await contentHash(p)).slice(0, 8)}`;
+}
+
 /** A directory written before versions becomes a version of its own, current until the next. */
 async function adoptFlat(dir: string): Promise<void> {
   const mf = path.join(dir, 'manifest.json');
@@ -177,13 +198,7 @@ async function adoptFlat(dir: string): Promise<void> {
   const entries = (await readdir(dir)).filter((n) => n !== VERSIONS_DIR && !n.includes(PARTIAL));
   const tmp = path.join(dir, VERSIONS_DIR, `${PARTIAL}${process.pid}-${partials++}`);
   for (const n of entries) await cp(path.join(dir, n), path.join(tmp, n), { recursive: true });
-  let created = statSync(mf).mtime;
-  try {
-    const at = new Date(String((JSON.parse(readFileSync(mf, 'utf8')) as { createdAt?: unknown }).createdAt));
-    if (Number.isFinite(at.getTime())) created = at;
-  } catch {
-    // the copy keeps the manifest as it is; loading it will name what is wrong
-  }
+  const created = createdOf(dir);
   await pointTo(dir, await settle(dir, tmp, created));
   for (const n of entries) await rm(path.join(dir, n), { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@ export { DEFAULTS, resolveOptions, type FeatureOptions, type CleaningOptions, ty
 export { VehicleWindow, emptyCounts, addCounts, MOVING_KMH, MIN_TRIP_M, type CleaningCounts, type WindowResult, type WindowSnapshot } from './window.js';
 export { PLACE_RADIUS_M, type VehicleFeatures } from './summarise.js';
 export { dayStack, toGrey8, DAY_S, type VehicleImages } from './images.js';
-export { pngFromPixels, readPng, writeVehiclePngs, safeName } from './png.js';
+export { pngFromPixels, readPng, writeVehiclePngs, vehiclePngs, safeName } from './png.js';
 export { computeFleet, fleetBbox, type FleetResult, type ComputeFleetOptions } from './fleet.js';
 export { CSV_HEADER, featuresToCsv, featuresCsvHeader, featuresCsvRow, parseFeaturesCsv } from './csv.js';
 export { LocalClock, clockFor, dayKey, weekdayOf } from './clock.js';

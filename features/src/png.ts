@@ -27,18 +27,23 @@ export function safeName(id: string): string {
   return encodeURIComponent(id).replace(/\*/g, '%2A').replace(/^\./, '%2E');
 }
 
+/** A vehicle's images as PNGs: <YYYY-MM-DD>.png per day, then aggregate.png. */
+export async function vehiclePngs(img: VehicleImages): Promise<{ name: string; png: Buffer }[]> {
+  const out: { name: string; png: Buffer }[] = [];
+  for (let i = 0; i < img.days.length; i++) out.push({ name: `${img.dayKeys[i]}.png`, png: await pngFromPixels(img.days[i], img.size) });
+  out.push({ name: 'aggregate.png', png: await pngFromPixels(img.aggregate, img.size) });
+  return out;
+}
+
 /** Writes DIR/<vehicle>/<YYYY-MM-DD>.png per day and DIR/<vehicle>/aggregate.png; returns the files written. */
 export async function writeVehiclePngs(img: VehicleImages, dir: string): Promise<string[]> {
   const vdir = join(dir, safeName(img.vehicleId));
   await mkdir(vdir, { recursive: true });
   const files: string[] = [];
-  for (let i = 0; i < img.days.length; i++) {
-    const f = join(vdir, `${img.dayKeys[i]}.png`);
-    await writeFile(f, await pngFromPixels(img.days[i], img.size));
+  for (const { name, png } of await vehiclePngs(img)) {
+    const f = join(vdir, name);
+    await writeFile(f, png);
     files.push(f);
   }
-  const f = join(vdir, 'aggregate.png');
-  await writeFile(f, await pngFromPixels(img.aggregate, img.size));
-  files.push(f);
   return files;
 }

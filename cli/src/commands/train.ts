@@ -1,7 +1,8 @@
-import type { Command } from '../kit.js';
+import type { LoadedFleet, TrainOutput } from '@cotrans/cotrans';
+import type { Command, ParsedArgs } from '../kit.js';
 import { UserError, list, num, str } from '../kit.js';
 import { LEARN_OPTIONS, learnOptions } from '../learn-options.js';
-import { progress } from '../progress.js';
+import { loadInput } from '../fleet-input.js';
 
 export const command: Command = {
   name: 'train',
@@ -11,7 +12,7 @@ export const command: Command = {
     source: { type: 'string', arg: 'PATH', multiple: true, help: 'labeled source fleet GPS log (file or directory); give it again for another source (e.g. a simulated fleet and a few real labelled cars), each with its own --source-labels' },
     'source-labels': { type: 'string', arg: 'FILE', multiple: true, help: 'source labels CSV: vehicle_id,label[,stratum] (label shared|private), one per --source, in the same order' },
     target: { type: 'string', arg: 'PATH', help: 'unlabeled target fleet GPS log' },
-    models: { type: 'string', arg: 'DIR', help: 'model directory to write (replaced atomically)' },
+    models: { type: 'string', arg: 'DIR', help: 'model directory: the model is a new version in DIR/versions/<id>, made current once whole (cotrans models)' },
     tz: { type: 'string', arg: 'Area/City', help: 'time zone of both fleets; default: city.json next to each input' },
     'source-tz': { type: 'string', arg: 'Area/City', help: 'time zone of the source fleet (overrides --tz)' },
     format: { type: 'string', arg: 'FORMAT', help: 'auto | csv | jsonl | geolife | cabspotting | tdrive', default: 'auto' },
@@ -28,10 +29,13 @@ a vehicle scores by its best days) on the target; a run's label cuts the ensembl
 (--decision; the cut is stored, and classify applies it). Several --source/--source-labels pairs
 are one labelled source: their vehicles side by side (ids must differ between sources). --members runs
 (3 by default, train seeds --seed, --seed + 1, ...) are bagged: the label is the sign of the mean
-of their margins (log-odds minus cut). Writes DIR with manifest.json (version, columns, alignment,
-seeds, ensemble weight, round log, data hashes, metrics, timings; with several members: their
-seeds and the first run's details) and members/<i>/ (one per run: its manifest.json, stage1-rf.json,
-m1-rf.json, image/ with the CNN weights); with --members 1 the run's files are DIR itself.
+of their margins (log-odds minus cut). Writes a new version, DIR/versions/<id>/ (id = UTC
+creation time + content hash), beside the older ones, then points DIR/current at it (one atomic
+rename; a crash before it keeps the previous version current; cotrans models use ID rolls back).
+A version holds manifest.json (version, columns, alignment, seeds, ensemble weight, round log,
+data hashes, metrics, timings; with several members: their seeds and the first run's details)
+and members/<i>/ (one per run: its manifest.json, m1-rf.json, image/ with the CNN weights); with
+--members 1 the run's files are the version itself.
 Exit 1 on bad input: labels naming vehicles absent from the source, a single-class source,
 an empty target.`,
   examples: [
@@ -43,67 +47,74 @@ an empty target.`,
   ],
   async run(args) {
     const learn = await import('@cotrans/cotrans');
-    const ingest = await import('@cotrans/ingest');
-    const sources = list(args, 'source');
-    const labelPaths = list(args, 'source-labels');
-    if (labelPaths.length !== sources.length) throw new UserError(`--source given ${sources.length} time(s) but --source-labels ${labelPaths.length}: one labels file per source, in the same order`);
-    const targetPath = str(args, 'target', true);
     const models = str(args, 'models', true);
-    const learnOpts = learnOptions(args);
-    const format = (str(args, 'format') ?? 'auto') as 'auto';
-    const tz = str(args, 'tz');
-    const targetTz = await learn.resolveTz(targetPath, tz);
-    const truth = str(args, 'eval-truth') ? await learn.readLabels(str(args, 'eval-truth')!) : undefined;
-    const seed = num(args, 'seed', { def: 0, integer: true, min: 0 })!;
-    const t0 = performance.now();
-    const load = async (p: string, tzone: string, name: string) => {
-      const bar = progress(`features ${name}`);
-      const f = await learn.loadFleet(p, { tz: tzone, format, onProgress: (n) => bar.update(n) });
-      bar.done({ vehicles: f.features.length, ...ingest.summaryRecord(f.read) });
-      process.stdout.write(`${name}: ${ingest.summaryLines(f.read).join('\n')}\n`);
-      if (!f.features.length) throw ingest.nothingUsable(p, f.read);
-      return f;
-    };
-    const parts = [];
-    for (const [i, source] of sources.entries()) {
-      const sourceTz = await learn.resolveTz(source, str(args, 'source-tz') ?? tz, '--source-tz or --tz');
-      const fleet = await load(source, sourceTz, sources.length > 1 ? `source ${i + 1}` : 'source');
-      parts.push({ fleet, labels: await learn.readLabels(labelPaths[i]), name: source });
-    }
-    const { fleet: src, labels } = learn.mergeSources(parts);
-    const tgt = await load(targetPath, targetTz, 'target');
-    if (!tgt.features.length) throw new UserError(`${targetPath}: the target holds no vehicles`);
-    const tFeatures = (performance.now() - t0) / 1000;
-    const hash = async (ps: string[]) => (await Promise.all(ps.map((p) => learn.hashInput(p)))).join('+');
-    const hashes = { source: await hash(sources), sourceLabels: await hash(labelPaths), target: await learn.hashInput(targetPath) };
-    const out = await learn.trainCoTrans(
-      { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes },
-      {
-        seed,
-        truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
-        ...learnOpts,
-        onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'train', stage, ...d }) + '\n'),
-        onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', ...r }) + '\n'),
-      },
-    );
-    out.model.manifest.timings.features_s = tFeatures;
-    out.model.manifest.timings.total_s = (performance.now() - t0) / 1000;
-    await out.model.save(models);
-    const m = out.model.manifest;
-    const lines = [
-      `source: ${out.sourceUsed} labeled vehicles used (${out.sourceSkipped.flagged} flagged, ${out.sourceSkipped.unlabeled} unlabeled skipped)`,
-      `target: ${out.targetIds.length} vehicles (${tgt.features.length - out.targetIds.length} flagged, classified but not trained on)`,
-      `stage 1: alignment ${m.stage1.alignment}, MMD all ${m.stage1.mmd[0].before.toFixed(4)} -> ${m.stage1.mmd[0].after.toFixed(4)}, estimated shared share ${(100 * m.stage1.prior).toFixed(1)}%, ${m.seeds.length} seeds`,
-      `stage 2: ${m.rounds.length} round(s), stop: ${m.stopReason}, M1 weight ${m.weightRf.toFixed(2)}${m.m1Scale ? ` (M1 also trained on the ${out.sourceUsed} source vehicles)` : ''}, final decision: ${learn.decisionText(m.decision)}, predicted shared ${(100 * ((m.metrics.members as { predictedSharedShare: number }[] | undefined)?.[0].predictedSharedShare ?? (m.metrics.predictedSharedShare as number))).toFixed(1)}%`,
-      ...(m.members
-        ? [
-            `bag: ${m.members.length} runs (train seeds ${m.members.join(', ')}; the lines above are the first run's), predicted shared by each ${(m.metrics.members as { predictedSharedShare: number }[]).map((x) => `${(100 * x.predictedSharedShare).toFixed(1)}%`).join(', ')}; by the mean margin ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
-          ]
-        : []),
-      `time: features ${tFeatures.toFixed(1)} s, stage 1 ${m.timings.stage1_s.toFixed(1)} s, stage 2 ${m.timings.stage2_s.toFixed(1)} s, total ${m.timings.total_s.toFixed(1)} s`,
-      `wrote ${models}`,
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+    const { out, tgt } = await trainModel(args);
+    const id = await out.model.save(models);
+    printTraining(learn, out, tgt);
+    process.stdout.write(`wrote ${models} (version ${id}, now current)\n`);
     out.model.dispose();
   },
 };
+
+/**
+ * Reads the fleets and trains as `train` does; `run` passes its input as the target.
+ * The options are train's (source, source-labels, target, tz, source-tz, format, the learning
+ * options, seed, eval-truth).
+ */
+export async function trainModel(args: ParsedArgs, given?: { target: LoadedFleet; tz: string }): Promise<{ out: TrainOutput; tgt: LoadedFleet }> {
+  const learn = await import('@cotrans/cotrans');
+  const sources = list(args, 'source');
+  const labelPaths = list(args, 'source-labels');
+  if (labelPaths.length !== sources.length) throw new UserError(`--source given ${sources.length} time(s) but --source-labels ${labelPaths.length}: one labels file per source, in the same order`);
+  const targetPath = given?.target.path ?? str(args, 'target', true);
+  const learnOpts = learnOptions(args);
+  const format = (str(args, 'format') ?? 'auto') as 'auto';
+  const tz = str(args, 'tz');
+  const targetTz = given?.tz ?? (await learn.resolveTz(targetPath, tz));
+  const truth = str(args, 'eval-truth') ? await learn.readLabels(str(args, 'eval-truth')!) : undefined;
+  const seed = num(args, 'seed', { def: 0, integer: true, min: 0 })!;
+  const t0 = performance.now();
+  const parts = [];
+  for (const [i, source] of sources.entries()) {
+    const sourceTz = await learn.resolveTz(source, str(args, 'source-tz') ?? tz, '--source-tz or --tz');
+    const fleet = await loadInput(source, { tz: sourceTz, format, name: sources.length > 1 ? `source ${i + 1}` : 'source' });
+    parts.push({ fleet, labels: await learn.readLabels(labelPaths[i]), name: source });
+  }
+  const { fleet: src, labels } = learn.mergeSources(parts);
+  const tgt = given?.target ?? (await loadInput(targetPath, { tz: targetTz, format, name: 'target' }));
+  if (!tgt.features.length) throw new UserError(`${targetPath}: the target holds no vehicles`);
+  const tFeatures = (performance.now() - t0) / 1000;
+  const hash = async (ps: string[]) => (await Promise.all(ps.map((p) => learn.hashInput(p)))).join('+');
+  const hashes = { source: await hash(sources), sourceLabels: await hash(labelPaths), target: await learn.hashInput(targetPath) };
+  const out = await learn.trainCoTrans(
+    { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes },
+    {
+      seed,
+      truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
+      ...learnOpts,
+      onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'train', stage, ...d }) + '\n'),
+      onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', ...r }) + '\n'),
+    },
+  );
+  out.model.manifest.timings.features_s = tFeatures;
+  out.model.manifest.timings.total_s = (performance.now() - t0) / 1000;
+  return { out, tgt };
+}
+
+/** What train prints of a training (also printed by run). */
+export function printTraining(learn: typeof import('@cotrans/cotrans'), out: TrainOutput, tgt: LoadedFleet): void {
+  const m = out.model.manifest;
+  const lines = [
+    `source: ${out.sourceUsed} labeled vehicles used (${out.sourceSkipped.flagged} flagged, ${out.sourceSkipped.unlabeled} unlabeled skipped)`,
+    `target: ${out.targetIds.length} vehicles (${tgt.features.length - out.targetIds.length} flagged, classified but not trained on)`,
+    `stage 1: alignment ${m.stage1.alignment}, MMD all ${m.stage1.mmd[0].before.toFixed(4)} -> ${m.stage1.mmd[0].after.toFixed(4)}, estimated shared share ${(100 * m.stage1.prior).toFixed(1)}%, ${m.seeds.length} seeds`,
+    `stage 2: ${m.rounds.length} round(s), stop: ${m.stopReason}, M1 weight ${m.weightRf.toFixed(2)}${m.m1Scale ? ` (M1 also trained on the ${out.sourceUsed} source vehicles)` : ''}, final decision: ${learn.decisionText(m.decision)}, predicted shared ${(100 * ((m.metrics.members as { predictedSharedShare: number }[] | undefined)?.[0].predictedSharedShare ?? (m.metrics.predictedSharedShare as number))).toFixed(1)}%`,
+    ...(m.members
+      ? [
+          `bag: ${m.members.length} runs (train seeds ${m.members.join(', ')}; the lines above are the first run's), predicted shared by each ${(m.metrics.members as { predictedSharedShare: number }[]).map((x) => `${(100 * x.predictedSharedShare).toFixed(1)}%`).join(', ')}; by the mean margin ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
+        ]
+      : []),
+    `time: features ${(m.timings.features_s ?? 0).toFixed(1)} s, stage 1 ${m.timings.stage1_s.toFixed(1)} s, stage 2 ${m.timings.stage2_s.toFixed(1)} s, total ${m.timings.total_s.toFixed(1)} s`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
