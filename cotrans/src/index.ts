@@ -17,7 +17,7 @@ export { runStage1, chooseSeeds, alignTarget, DEFAULT_STAGE1, ALIGNMENTS } from 
 export type { Stage1Options, Stage1Result, Seed, SeedOptions, Alignment, PriorEstimate } from './stage1.js';
 export { cotrain, ensemble, DEFAULT_COTRAIN } from './cotrain.js';
 export type { CotrainOptions, CotrainResult, RoundLog, ClassCount } from './cotrain.js';
-export { CoTransModel, CoTransBag, loadModel, readManifest, bagProbabilities, marginOf, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, BAG_VERSION } from './model.js';
+export { CoTransModel, CoTransBag, loadModel, loadCurrentModel, readManifest, bagProbabilities, marginOf, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, BAG_VERSION } from './model.js';
 export type { Manifest } from './model.js';
 export { trainCoTrans, joinSource, mergeSources, DEFAULT_MEMBERS, DEFAULT_M1_VIEW, M1_VIEWS } from './pipeline.js';
 export type { TrainOptions, TrainInput, TrainOutput, M1View } from './pipeline.js';

@@ -20,7 +20,7 @@ import type { Stage1Result } from './stage1.js';
 import { standardise, type Standardisation } from './align.js';
 import type { RoundLog } from './cotrain.js';
 import { combine, type Decision } from './decision.js';
-import { resolveModelDir, writeVersion } from './versions.js';
+import { modelVersionId, resolveModelDir, writeVersion } from './versions.js';
 
 export const MODEL_FORMAT = 'cotrans-models';
 /** 2: the final decision (`decision`: log-odds combination and its cut) is stored and repeated by classify. */
@@ -221,3 +221,14 @@ export async function loadModel(modelDir: string, backend?: BackendPreference): 
 }
 
 export { TRANSFERABLE_COLUMNS, FEATURE_COLUMNS };
+
+/**
+ * Loads the current version of a model directory and says which it is, resolved once (a version
+ * made current meanwhile is not mixed in). A directory written before versions gets the id it
+ * will have in versions/ (modelVersionId).
+ */
+export async function loadCurrentModel(modelDir: string, backend?: BackendPreference): Promise<{ model: CoTransModel | CoTransBag; version: string }> {
+  const r = resolveModelDir(modelDir);
+  const version = r.version ?? (await modelVersionId(modelDir));
+  return { model: await loadModel(r.path, backend), version };
+}

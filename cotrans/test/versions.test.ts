@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { currentVersion, listVersions, loadModel, resolveModelDir, useVersion, VERSION_ID, versionStamp, watchCurrentVersion, writeVersion } from '@cotrans/cotrans';
 
@@ -52,6 +54,33 @@ describe('model versions on disk', () => {
     await writeVersion(dir, writer('c'));
     expect(readdirSync(path.join(dir, 'versions'))).toHaveLength(2);
     expect(readdirSync(dir).sort()).toEqual(['current', 'versions']);
+  });
+
+  it('a writer SIGKILLed mid-write (a real process) leaves the previous version current and loadable', async () => {
+    const dir = path.join(tmp, 'killed');
+    const a = await writeVersion(dir, writer('a'));
+    // the child writes half a version, says so, and waits to be killed
+    const script = `import { writeVersion } from '@cotrans/cotrans';
+      import { mkdir, writeFile } from 'node:fs/promises';
+      await writeVersion(process.argv[1], async (into) => {
+        await mkdir(into, { recursive: true });
+        await writeFile(into + '/manifest.json', '{"tag":"half"}');
+        process.stdout.write('writing\\n');
+        setInterval(() => {}, 1000);
+        await new Promise(() => {});
+      });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('writing') && resolve());
+      child.on('exit', (code) => reject(new Error(`child exited ${code} before writing`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    expect(readdirSync(path.join(dir, 'versions')).filter((n) => n.startsWith('.partial-'))).toHaveLength(1);
+    expect(currentVersion(dir)).toBe(a);
+    expect(tagOf(dir)).toBe('a');
+    await writeVersion(dir, writer('b'));
+    expect(readdirSync(path.join(dir, 'versions')).filter((n) => n.startsWith('.partial-'))).toHaveLength(0);
   });
 
   it('loads a directory written before versions as it is, and takes it into versions/ on the next write', async () => {

@@ -39,10 +39,7 @@ Exit 1 when the model directory is missing or from an incompatible version.`,
     const to = { out: str(args, 'out'), db: str(args, 'db'), imagesDir: str(args, 'images'), dbImages: bool(args, 'db-images') };
     if (!to.out && !to.db) throw new UserError('give --out (a predictions CSV), --db (a store), or both');
     if (to.dbImages && !to.db) throw new UserError('--db-images stores PNGs in --db: give --db FILE too');
-    // resolved once: a new current version written meanwhile is not mixed into this run
-    const resolved = learn.resolveModelDir(models);
-    const version = resolved.version ?? (await learn.modelVersionId(models));
-    const model = await learn.loadModel(resolved.path);
+    const { model, version } = await learn.loadCurrentModel(models);
     const imageSize = model.manifest.features.imageSize;
     let fleet: import('@cotrans/cotrans').ScoredFleet;
     if (windows) {

@@ -55,6 +55,7 @@ Exit 1 on an unknown id or action, or a directory that is not a model directory.
       return;
     }
     const target = id ? learn.versionPath(dir, id) : learn.resolveModelDir(dir).path;
+    if (id && !(await learn.listVersions(dir)).some((v) => v.id === id)) throw new UserError(`${dir}: holds no version ${id} (see cotrans models list)`);
     const { manifest } = await learn.readManifest(target);
     const shown = { id: id ?? learn.currentVersion(dir), current: (id ?? learn.currentVersion(dir)) === learn.currentVersion(dir), path: target, createdAt: manifest.createdAt, tz: manifest.features.tz, ...learn.modelSummary(manifest) };
     process.stdout.write(JSON.stringify(shown, null, 1) + '\n');

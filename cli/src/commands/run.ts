@@ -65,9 +65,7 @@ Exit 1 on bad input (the message names the file and line or the option), or when
       }
       return;
     }
-    const resolved = learn.resolveModelDir(models);
-    const version = resolved.version ?? (await learn.modelVersionId(models));
-    const model = await learn.loadModel(resolved.path);
+    const { model, version } = await learn.loadCurrentModel(models);
     try {
       const tz = await learn.resolveTz(input, str(args, 'tz'), '--tz', model.manifest.features.tz);
       const fleet = await loadInput(input, { tz, format, imageSize: model.manifest.features.imageSize, name: 'input' });
