@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore } from '@cotrans/ingest';
-import { labelHistory, latestLabels, migrateLabels, modelVersion, modelVersions, recordImages, recordLabels, recordModelVersion, scoringFeatures, vehicleImages, type ScoringRecord } from '@cotrans/cotrans';
+import { labelHistory, latestLabels, migrateLabels, modelVersion, modelVersions, pruneScoringFeatures, recordImages, recordLabels, recordModelVersion, scoringFeatures, vehicleImages, type ScoringRecord } from '@cotrans/cotrans';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cotrans-labels-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -61,6 +61,10 @@ describe('learning-stage tables', () => {
     const f = scoringFeatures(db, 'v');
     expect(f.map((x) => [x.scoredAt, x.features.dist_mean])).toEqual([[1, 12.5], [2, 13]]);
     expect(f[0].features.odd).toBeNaN();
+    recordLabels(db, [row('v', 'private', 3, { features: { dist_mean: 14 } }), row('w', 'shared', 1, { features: { dist_mean: 1 } })]);
+    expect(pruneScoringFeatures(db, 2)).toBe(1);
+    expect(scoringFeatures(db, 'v').map((x) => x.scoredAt)).toEqual([2, 3]);
+    expect(scoringFeatures(db, 'w').map((x) => x.scoredAt)).toEqual([1]);
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
     recordImages(db, 'v', [{ name: 'day-2026-11-30.png', png }, { name: 'aggregate.png', png: png.subarray(0, 4) }]);
     recordImages(db, 'v', [{ name: 'aggregate.png', png }]);

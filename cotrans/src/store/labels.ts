@@ -140,6 +140,19 @@ export function scoringFeatures(db: Db, vehicleId: string): { scoredAt: number; 
   return rows.map((r) => ({ scoredAt: r.scored_at, modelVersion: r.model_version, features: JSON.parse(r.features, (_, v: unknown) => (v === null ? NaN : v)) as Record<string, number> }));
 }
 
+/**
+ * Keeps the newest `keepPerVehicle` scorings' features of each vehicle and deletes the rest (a
+ * stream re-scoring every vehicle every few minutes would otherwise grow the table without bound);
+ * returns how many it deleted.
+ */
+export function pruneScoringFeatures(db: Db, keepPerVehicle: number): number {
+  const sql = `DELETE FROM scoring_features WHERE (vehicle_id, scored_at) IN (
+    SELECT vehicle_id, scored_at FROM (
+      SELECT vehicle_id, scored_at, ROW_NUMBER() OVER (PARTITION BY vehicle_id ORDER BY scored_at DESC) AS k FROM scoring_features)
+    WHERE k > ?)`;
+  return prepared(db, sql).run(keepPerVehicle).changes;
+}
+
 /** Replaces a vehicle's images (name -> PNG bytes). */
 export function recordImages(db: Db, vehicleId: string, images: readonly { name: string; png: Uint8Array }[]): void {
   const del = prepared(db, 'DELETE FROM vehicle_images WHERE vehicle_id = ?');
