@@ -22,6 +22,8 @@ function topHelp(): string {
     '  cotrans demo                                   # simulate, replay, classify, serve the dashboard',
     '  cotrans simulate --preset target --vehicles 200 --out /tmp/target',
     '  cotrans features /tmp/target/points.csv.gz --tz Europe/Berlin --out /tmp/features.csv',
+    '  cotrans run --input /tmp/target/points.csv.gz --models /tmp/models --db /tmp/cotrans.sqlite   # label a week into the store',
+    '  cotrans models list --models /tmp/models',
     '',
   ].join('\n');
 }
