@@ -162,6 +162,8 @@ async function sweepPartials(dir: string): Promise<void> {
 
 /** Moves a finished partial to versions/<id> (an equal version already there is kept) and returns id. */
 async function settle(dir: string, tmp: string, created: Date): Promise<string> {
+  // the files reach the disk before any pointer can name them (a power loss, not only a crash)
+  for (const f of await filesOf(tmp)) await fsyncPath(path.join(tmp, f));
   const id = `${versionStamp(created)}-${(await contentHash(tmp)).slice(0, 8)}`;
   const dest = versionPath(dir, id);
   if (existsSync(dest)) await rm(tmp, { recursive: true, force: true });

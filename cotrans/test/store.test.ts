@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,8 +35,8 @@ describe('learning-stage tables', () => {
     expect(recordLabels(db, [row('car, 1', 'private', 2000), row('taxi-2', 'shared', 2000, { pShared: 0.95 })])).toEqual([]);
     const ch = recordLabels(db, [row('car, 1', 'shared', 3000, { modelVersion: 'v2' }), row('taxi-2', 'shared', 3000, { flags: ['stale'] })]);
     expect(ch.map((c) => [c.vehicleId, c.previous, c.label, c.flags])).toEqual([['car, 1', 'private', 'shared', []], ['taxi-2', 'shared', 'shared', ['stale']]]);
-    // an older scoring arriving late changes nothing
-    expect(recordLabels(db, [row('car, 1', 'private', 2500)])).toEqual([]);
+    // an older scoring arriving late, or another at the same time, changes nothing
+    expect(recordLabels(db, [row('car, 1', 'private', 2500), row('car, 1', 'private', 3000)])).toEqual([]);
     db.close();
 
     db = openStore(file, { readonly: true });
@@ -77,5 +78,50 @@ describe('learning-stage tables', () => {
     expect(modelVersion(db, 'a')?.summary.domainDistance).toEqual({ before: 0.4, after: 0.1 });
     expect(modelVersion(db, 'zz')).toBeUndefined();
     db.close();
+  });
+});
+
+describe('recordLabels against a model of it (fast-check)', () => {
+  it('latest = the newest scoring per vehicle; history = exactly the changes, in order; a batch delivered again changes nothing', () => {
+    let n = 0;
+    const scoring = fc.record({
+      vehicleId: fc.constantFrom('a', 'b', 'c, d'),
+      label: fc.constantFrom('shared' as const, 'private' as const),
+      flags: fc.subarray(['stale', 'too_few_points']),
+      scoredAt: fc.integer({ min: 0, max: 20 }),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(scoring, { maxLength: 6 }), { maxLength: 6 }), (batches) => {
+        const db = openStore(path.join(tmp, `prop-${n++}.sqlite`));
+        migrateLabels(db);
+        const latest = new Map<string, { label: string; flags: string; scoredAt: number }>();
+        const history = new Map<string, string[]>();
+        for (const batch of batches) {
+          const rows = batch.map((b) => row(b.vehicleId, b.label, b.scoredAt, { flags: b.flags }));
+          const changes = recordLabels(db, rows);
+          const expected: string[] = [];
+          for (const r of rows) {
+            const prev = latest.get(r.vehicleId);
+            if (prev && prev.scoredAt >= r.scoredAt) continue;
+            const flags = JSON.stringify([...r.flags].sort());
+            latest.set(r.vehicleId, { label: r.label, flags, scoredAt: r.scoredAt });
+            if (prev && prev.label === r.label && prev.flags === flags) continue;
+            expected.push(`${r.vehicleId}:${prev?.label ?? null}->${r.label}${flags}`);
+            history.set(r.vehicleId, [...(history.get(r.vehicleId) ?? []), `${r.label}${flags}@${r.scoredAt}`]);
+          }
+          expect(changes.map((c) => `${c.vehicleId}:${c.previous}->${c.label}${JSON.stringify([...c.flags].sort())}`)).toEqual(expected);
+          // the same batch again (a redelivery) appends nothing
+          expect(recordLabels(db, rows)).toEqual([]);
+        }
+        const got = latestLabels(db);
+        expect(got.map((l) => l.vehicleId)).toEqual([...latest.keys()].sort());
+        for (const l of got) {
+          expect({ label: l.label, flags: JSON.stringify(l.flags), scoredAt: l.scoredAt }).toEqual(latest.get(l.vehicleId));
+          expect(labelHistory(db, l.vehicleId).map((h) => `${h.label}${JSON.stringify(h.flags)}@${h.scoredAt}`)).toEqual(history.get(l.vehicleId));
+        }
+        db.close();
+      }),
+      { numRuns: 60 },
+    );
   });
 });

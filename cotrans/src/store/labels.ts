@@ -88,8 +88,9 @@ const COLS = 'label, p_shared, p_rf, p_cnn, model_version, window_start, window_
 
 /**
  * Records scorings in one transaction and returns the history rows it appended (the changes).
- * A scoring older than the vehicle's latest is ignored, so a batch delivered again after a crash
- * neither rewinds a label nor repeats a change.
+ * A scoring not newer than the vehicle's latest (scoredAt) is ignored, so a batch delivered again
+ * after a crash neither rewinds a label nor repeats a change; of two scorings at the same time
+ * the first stands.
  */
 export function recordLabels(db: Db, rows: readonly ScoringRecord[]): LabelChange[] {
   const get = prepared(db, 'SELECT label, scored_at, flags FROM vehicle_labels WHERE vehicle_id = ?');
@@ -100,7 +101,7 @@ export function recordLabels(db: Db, rows: readonly ScoringRecord[]): LabelChang
   db.transaction(() => {
     for (const r of rows) {
       const prev = get.get(r.vehicleId) as { label: LabelValue; scored_at: number; flags: string } | undefined;
-      if (prev && prev.scored_at > r.scoredAt) continue;
+      if (prev && prev.scored_at >= r.scoredAt) continue;
       const c = cells(r);
       put.run(r.vehicleId, ...c);
       if (r.features) feat.run(r.vehicleId, r.scoredAt, r.modelVersion, JSON.stringify(r.features, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
