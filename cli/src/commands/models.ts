@@ -15,7 +15,7 @@ export const command: Command = {
 the version that classify, run and stream load. id = creation time (UTC) + the first 8 hex
 digits of a sha256 over the version's files, e.g. 20261202T141500Z-3fa9c1d2. train writes a new
 version and makes it current; \`use\` only rewrites the pointer (atomically), so a rollback is
-instant and a running stream picks it up without a restart. A directory written before versions
+instant, and a process that polls the pointer sees it without a restart. A directory written before versions
 (manifest.json at its top) is shown as one unnamed version until train writes into it.
 Exit 1 on an unknown id or action, or a directory that is not a model directory.`,
   examples: [
