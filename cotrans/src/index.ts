@@ -33,5 +33,5 @@ export type { Series } from './plots.js';
 export { placeFleet, localMidnight, localDay } from './place.js';
 export type { PlaceOptions } from './place.js';
 export * from './store/index.js';
-export { writeVersion, useVersion, modelVersionId, listVersions, currentVersion, resolveModelDir, watchCurrentVersion, versionPath, versionStamp, contentHash, VERSIONS_DIR, CURRENT_FILE, VERSION_ID } from './versions.js';
+export { writeVersion, useVersion, modelVersionId, assertInside, listVersions, currentVersion, resolveModelDir, watchCurrentVersion, versionPath, versionStamp, contentHash, VERSIONS_DIR, CURRENT_FILE, VERSION_ID } from './versions.js';
 export type { VersionEntry } from './versions.js';

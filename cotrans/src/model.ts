@@ -20,7 +20,7 @@ import type { Stage1Result } from './stage1.js';
 import { standardise, type Standardisation } from './align.js';
 import type { RoundLog } from './cotrain.js';
 import { combine, type Decision } from './decision.js';
-import { modelVersionId, resolveModelDir, writeVersion } from './versions.js';
+import { assertInside, modelVersionId, resolveModelDir, writeVersion } from './versions.js';
 
 export const MODEL_FORMAT = 'cotrans-models';
 /** 2: the final decision (`decision`: log-odds combination and its cut) is stored and repeated by classify. */
@@ -212,7 +212,11 @@ export async function loadModel(modelDir: string, backend?: BackendPreference): 
   if (!Array.isArray(manifest.members) || !manifest.members.length) throw new UserError(`${mf}: a version-${BAG_VERSION} directory lists no members`);
   const members: CoTransModel[] = [];
   try {
-    for (let i = 0; i < manifest.members.length; i++) members.push(await CoTransModel.load(path.join(dir, 'members', String(i)), backend));
+    for (let i = 0; i < manifest.members.length; i++) {
+      const m = path.join(dir, 'members', String(i));
+      if (existsSync(m)) assertInside(dir, m);
+      members.push(await CoTransModel.load(m, backend));
+    }
   } catch (e) {
     for (const m of members) m.dispose();
     throw e;

@@ -88,8 +88,13 @@ export function resolveModelDir(dir: string): { path: string; version: string | 
   const p = versionPath(dir, id);
   if (!existsSync(path.join(p, 'manifest.json'))) throw new UserError(`${path.join(dir, CURRENT_FILE)}: names version ${id}, which ${VERSIONS_DIR}/ does not hold whole (no manifest.json)`);
   // a version linked to somewhere outside the model directory is not one of its versions
-  if (!realpathSync(p).startsWith(realpathSync(path.join(dir, VERSIONS_DIR)) + path.sep)) throw new UserError(`${p}: lies outside the model directory`);
+  assertInside(path.join(dir, VERSIONS_DIR), p);
   return { path: p, version: id };
+}
+
+/** `p` (after links) must lie inside `root` (after links): model files are read from nowhere else. */
+export function assertInside(root: string, p: string): void {
+  if (!realpathSync(p).startsWith(realpathSync(root) + path.sep)) throw new UserError(`${p}: lies outside the model directory ${root}`);
 }
 
 /** Calls `onChange(id)` when `dir`'s current version changes (checked every `intervalMs`). */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { spawn } from 'node:child_process';
@@ -112,6 +112,18 @@ describe('model versions on disk', () => {
     expect(() => resolveModelDir(path.join(tmp, 'nowhere'))).toThrow(/no such model directory/);
     mkdirSync(path.join(tmp, 'empty'));
     expect(() => currentVersion(path.join(tmp, 'empty'))).toThrow(/not a model directory/);
+    // a version or a bag member linked to outside the model directory
+    const linked = path.join(tmp, 'linked');
+    mkdirSync(path.join(linked, 'versions'), { recursive: true });
+    await writer('elsewhere')(path.join(tmp, 'elsewhere'));
+    symlinkSync(path.join(tmp, 'elsewhere'), path.join(linked, 'versions', '20261202T000000Z-00000000'));
+    writeFileSync(path.join(linked, 'current'), '20261202T000000Z-00000000\n');
+    expect(() => resolveModelDir(linked)).toThrow(/lies outside the model directory/);
+    const bag = path.join(tmp, 'bag-linked');
+    mkdirSync(path.join(bag, 'members'), { recursive: true });
+    writeFileSync(path.join(bag, 'manifest.json'), JSON.stringify({ format: 'cotrans-models', version: 3, members: [0] }));
+    symlinkSync(path.join(tmp, 'elsewhere'), path.join(bag, 'members', '0'));
+    await expect(loadModel(bag)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/members\/0: lies outside the model directory/) });
     writeFileSync(path.join(tmp, 'afile'), '');
     await expect(writeVersion(path.join(tmp, 'afile'), writer('x'))).rejects.toThrow(/is a file, not a model directory/);
   });
