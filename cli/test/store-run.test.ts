@@ -107,6 +107,26 @@ describe('cotrans run, classify --db and models', () => {
     expect(oneLine(await run(['models', 'frob', '--models', p('models')]))).toMatch(/unknown action 'frob'/);
   }, 180_000);
 
+  it('labels prints the latest labels and a history read-only; an empty file stays empty', async () => {
+    const latest = await run(['labels', '--db', p('store.sqlite')]);
+    expect(latest.code, latest.err).toBe(0);
+    const lines = latest.out.trim().split('\n');
+    expect(lines[0]).toBe('vehicle_id,label,p_shared,p_rf,p_cnn,flags,model_version,scored_at,window_start,window_end,points');
+    const n = withDb(p('store.sqlite'), (db) => latestLabels(db).length);
+    expect(lines).toHaveLength(n + 1);
+    const shared = await run(['labels', '--db', p('store.sqlite'), '--label', 'shared', '--limit', '2']);
+    expect(shared.out.trim().split('\n').slice(1).every((l) => l.split(',')[1] === 'shared')).toBe(true);
+    const id = lines[1].split(',')[0];
+    const h = await run(['labels', '--db', p('store.sqlite'), '--vehicle', id]);
+    expect(h.out.split('\n')[0]).toMatch(/^previous,vehicle_id,/);
+    expect(h.out.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    writeFileSync(p('empty.sqlite'), '');
+    expect(oneLine(await run(['labels', '--db', p('empty.sqlite')]))).toBe(`cotrans labels: ${p('empty.sqlite')}: holds no cotrans.labels tables`);
+    expect(readFileSync(p('empty.sqlite'))).toHaveLength(0);
+    expect(oneLine(await run(['labels', '--db', p('nope.sqlite')]))).toBe(`cotrans labels: ${p('nope.sqlite')}: no such store database`);
+    expect(oneLine(await run(['labels', '--db', p('store.sqlite'), '--vehicle', 'nobody']))).toMatch(/no label of vehicle 'nobody'/);
+  });
+
   it('a model directory written before versions classifies under the id it gets when taken into versions/', async () => {
     cpSync(resolveModelDir(p('models')).path, p('flat'), { recursive: true });
     const c = await run(['classify', '--models', p('flat'), '--input', p('tgt', 'points.csv.gz'), '--out', p('pred-flat.csv')]);

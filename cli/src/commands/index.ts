@@ -12,6 +12,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   models: { summary: "list a model directory's versions, show one, or make one current (rollback)", load: async () => (await import('./models.js')).command },
   classify: { summary: 'label every vehicle of a GPS log with a trained model directory', load: async () => (await import('./classify.js')).command },
   run: { summary: 'the offline job: a 7-day log -> features -> (train) -> labels, history, features and model version in the store', load: async () => (await import('./run.js')).command },
+  labels: { summary: "print the latest labels of a store, or one vehicle's label history, as CSV (read-only)", load: async () => (await import('./labels.js')).command },
   evaluate: { summary: 'score predictions against truth, or run the full experiment table', load: async () => (await import('./evaluate.js')).command },
   dashboard: { summary: 'serve the label review dashboard', load: async () => (await import('./dashboard.js')).command },
 };
