@@ -35,6 +35,7 @@ export interface VehicleQuery {
   disagree?: boolean;
   reviewed?: boolean;
   flagged?: boolean;
+  stale?: boolean;
   /** Vehicle id prefix, case-insensitive. */
   q?: string;
   sort: SortKey;
@@ -59,7 +60,7 @@ export function parseQuery(p: URLSearchParams): VehicleQuery {
   };
   if (label === 'shared' || label === 'private') q.label = label;
   if (confidence && Object.hasOwn(CONFIDENCE_BANDS, confidence)) q.confidence = confidence as ConfidenceBand;
-  for (const k of ['disagree', 'reviewed', 'flagged'] as const) {
+  for (const k of ['disagree', 'reviewed', 'flagged', 'stale'] as const) {
     const b = bool(p.get(k));
     if (b !== undefined) q[k] = b;
   }
@@ -91,7 +92,7 @@ const CLOSE_OBJECT = Buffer.from('}');
 const NULL = Buffer.from('null');
 const CLOSE_PAGE = Buffer.from(']}');
 
-const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.q, q.sort, q.desc].join('|');
+const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.stale, q.q, q.sort, q.desc].join('|');
 
 const bandOf = (c: number): ConfidenceBand => (c < CONFIDENCE_BANDS.low[1] ? 'low' : c < CONFIDENCE_BANDS.medium[1] ? 'medium' : 'high');
 
@@ -114,6 +115,8 @@ export interface Summary {
   flagged: number;
   uncertain: number;
   disagree: number;
+  /** Labels from an older model version or an old window (store only). */
+  stale: number;
   reviewed: number;
   /** Share of decided reviews (not `unsure`) that agree with the model. */
   reviewAgreement: number | null;
@@ -167,20 +170,21 @@ export class Fleet {
     this.lowerIds = this.vehicles.map((v) => v.vehicleId.toLowerCase());
     this.byLowerId = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => (this.lowerIds[a] < this.lowerIds[b] ? -1 : this.lowerIds[a] > this.lowerIds[b] ? 1 : 0));
     const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
-    let shared = 0, flagged = 0, uncertain = 0, disagree = 0, withTruth = 0, truthRight = 0;
+    let shared = 0, flagged = 0, uncertain = 0, disagree = 0, stale = 0, withTruth = 0, truthRight = 0;
     for (const v of this.vehicles) {
       histogram[Math.min(HISTOGRAM_BINS - 1, Math.floor(v.pShared * HISTOGRAM_BINS))]++;
       if (v.label === 'shared') shared++;
       if (v.flags.length) flagged++;
       if (v.uncertain) uncertain++;
       if (v.disagree) disagree++;
+      if (v.stale) stale++;
       if (v.truth !== undefined) {
         withTruth++;
         if (v.truth === v.label) truthRight++;
       }
     }
     this.fixed = {
-      total: n, shared, private: n - shared, flagged, uncertain, disagree,
+      total: n, shared, private: n - shared, flagged, uncertain, disagree, stale,
       truthAccuracy: withTruth ? truthRight / withTruth : null,
       uncertainBand: UNCERTAIN, histogram,
     };
@@ -239,6 +243,7 @@ export class Fleet {
     if (q.confidence && bandOf(v.confidence) !== q.confidence) return false;
     if (q.disagree !== undefined && v.disagree !== q.disagree) return false;
     if (q.flagged !== undefined && v.flags.length > 0 !== q.flagged) return false;
+    if (q.stale !== undefined && (v.stale ?? false) !== q.stale) return false;
     if (q.reviewed !== undefined && this.latest.has(i) !== q.reviewed) return false;
     return true;
   }

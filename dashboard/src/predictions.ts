@@ -11,6 +11,12 @@ export interface Prediction {
   /** Optional evaluation truth joined in by the server when a labels file is given. */
   truth?: string;
   stratum?: string;
+  /** From the store: the model version and time of the latest scoring, the window's end (epoch ms). */
+  modelVersion?: string;
+  scoredAt?: number;
+  windowEnd?: number;
+  /** From the store: scored by an older model version, or its window ends a day or more before the fleet's newest. */
+  stale?: boolean;
 }
 
 const orNull = (v: number) => (Number.isFinite(v) ? v : null);

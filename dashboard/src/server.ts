@@ -12,14 +12,21 @@ import { csvLine } from './csv.js';
 import { makeAuthenticator, type WriteToken } from './tokens.js';
 import { LOOPBACK_HOSTS, SECURITY_HEADERS, bearer, checkHost, checkWrite, decodePathPart, hostName } from './guard.js';
 import { loadStaticFiles } from './static.js';
+import { StoreSource } from './store-source.js';
 
 export interface DashboardOptions {
   /** The vehicles to show; or give predictionsFile to read them and re-read the file when it changes. */
   predictions?: Prediction[];
   /** predictions.csv from `cotrans classify`, re-read when it changes (new labels appear without a restart). */
   predictionsFile?: string;
-  /** SQLite file for reviewers' verdicts (created if absent). */
-  reviewsDb: string;
+  /**
+   * The pipeline's store (`cotrans run`, `classify --db`, `cotrans stream`): the vehicles are its
+   * latest labels, polled so that labels and reviews other processes write appear without a
+   * restart; reviews go into its tables. Instead of predictions / predictionsFile and reviewsDb.
+   */
+  storeFile?: string;
+  /** SQLite file for reviewers' verdicts (created if absent) beside predictions; not with storeFile. */
+  reviewsDb?: string;
   /** Folder of trajectory PNGs from `cotrans features --images`; optional. */
   imagesDir?: string;
   /** Evaluation truth to show beside predictions (demo and experiments only). */
@@ -33,7 +40,7 @@ export interface DashboardOptions {
   port?: number;
   /** Most image lookups remembered (vehicle id -> file). */
   imageCacheSize?: number;
-  /** How often a predictionsFile is polled for changes, ms. */
+  /** How often a predictionsFile or the store is polled for changes, ms. */
   watchIntervalMs?: number;
   /** One line per refused write, reload and internal error (the CLI prints them on stderr). */
   log?: (line: string) => void;
@@ -42,7 +49,7 @@ export interface DashboardOptions {
 export interface Dashboard {
   url: string;
   server: Server;
-  /** Re-reads predictionsFile now (it is also re-read when it changes). */
+  /** Re-reads predictionsFile or the store's labels now (both are also re-read when they change). */
   reload(): Promise<void>;
   stats(): { vehicles: number; imageCache: number };
   close(): Promise<void>;
@@ -104,10 +111,13 @@ const REVIEWS_CSV_HEADER = ['vehicle_id', 'predicted', 'p_shared', 'verdict', 'r
 const LABELS_CSV_HEADER = ['vehicle_id', 'label', 'p_shared', 'p_rf', 'p_cnn', 'flags', 'verdict', 'reviewer', 'reviewed_at'];
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
-  if (!opts.predictions && !opts.predictionsFile) throw new TypeError('startDashboard: give predictions or predictionsFile');
+  if (!opts.storeFile && !opts.predictions && !opts.predictionsFile) throw new TypeError('startDashboard: give storeFile, predictions or predictionsFile');
+  if (!opts.storeFile && !opts.reviewsDb) throw new TypeError('startDashboard: predictions need a reviewsDb');
   const log = opts.log ?? (() => {});
   const files = loadStaticFiles();
-  const store = new ReviewStore(opts.reviewsDb);
+  const source = opts.storeFile ? new StoreSource(opts.storeFile) : null;
+  const store = source?.reviews ?? new ReviewStore(opts.reviewsDb!);
+  const closeStores = () => (source ? source.close() : store.close());
   const authenticate = makeAuthenticator(opts.tokens ?? []);
   const writable = (opts.tokens ?? []).length > 0;
   const images = new LruCache<string, string | null>(opts.imageCacheSize ?? DEFAULT_IMAGE_CACHE);
@@ -119,9 +129,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   };
   let fleet: Fleet;
   try {
-    fleet = build(opts.predictions ?? (await readPredictions(opts.predictionsFile!)));
+    fleet = build(source ? source.predictions() : opts.predictions ?? (await readPredictions(opts.predictionsFile!)));
   } catch (e) {
-    store.close();
+    closeStores();
     throw e;
   }
   /** Bumped per fleet rebuild; with fleet.version it keys what is cached per data change. */
@@ -141,7 +151,26 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   };
 
   let reads = 0;
+  const rebuildFromStore = (why: string) => {
+    fleet = build(source!.predictions());
+    generation++;
+    images.clear();
+    log(`dashboard: ${why} ${opts.storeFile} (${fleet.vehicles.length} vehicles)`);
+  };
+  const pollStore = () => {
+    try {
+      const changed = source!.poll();
+      if (changed.labels) rebuildFromStore('new labels in');
+      else for (const r of changed.reviews) fleet.setReview(r);
+    } catch (e) {
+      log(`dashboard: kept the previous labels: ${(e as Error).message}`);
+    }
+  };
+  const storeTimer = source ? setInterval(pollStore, opts.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS) : null;
+  storeTimer?.unref();
+
   const reload = async () => {
+    if (source) return rebuildFromStore('re-read');
     if (!opts.predictionsFile) return;
     // Reads may finish out of order: only the latest one started may replace the fleet.
     const mine = ++reads;
@@ -159,13 +188,15 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   };
   if (opts.predictionsFile) watchFile(opts.predictionsFile, { interval: opts.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS }, onChange);
 
-  const imageOf = (id: string): string | null => {
+  const imageOf = (id: string): string | Buffer | null => {
+    const png = source?.image(id);
+    if (png) return png;
     if (!opts.imagesDir) return null;
     if (!images.has(id)) images.set(id, imagePath(opts.imagesDir, id));
     return images.get(id) ?? null;
   };
 
-  const summaryBody = perVersion(() => Buffer.from(JSON.stringify(fleet.summary())));
+  const summaryBody = perVersion(() => Buffer.from(JSON.stringify({ ...fleet.summary(), model: source?.model() ?? null })));
 
   const reviewsCsv = perVersion((): string => {
     let out = csvLine(REVIEWS_CSV_HEADER);
@@ -235,14 +266,17 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       // Only the fleet's ids are looked up (and cached): an invented id costs nothing to remember.
       const file = fleet.has(id) ? imageOf(id) : null;
       if (!file) throw new HttpError(404, `no image for vehicle ${id.slice(0, 200)}`);
-      return send(res, 200, readFileSync(file), 'image/png');
+      return send(res, 200, Buffer.isBuffer(file) ? file : readFileSync(file), 'image/png');
     }
     const m = /^\/api\/vehicles\/([^/]+)(\/review)?$/.exec(path);
     if (m) {
       const id = decodePathPart(m[1]);
       const v = fleet.get(id);
       if (!v) throw new HttpError(404, `unknown vehicle ${id.slice(0, 200)}`);
-      if (get && !m[2]) return send(res, 200, { ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, history: store.history(id) });
+      if (get && !m[2]) {
+        const fromStore = source ? { labelHistory: source.labelHistory(id), features: source.features(id), images: source.imageNames(id) } : {};
+        return send(res, 200, { ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, history: store.history(id), ...fromStore });
+      }
       if (req.method === 'POST' && m[2]) {
         checkWrite(req.headers);
         const review = validateReview(await readJson(req), id, reviewerOf(req));
@@ -270,7 +304,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   await new Promise<void>((ok, fail) => {
     server.once('error', (e) => {
       if (opts.predictionsFile) unwatchFile(opts.predictionsFile, onChange);
-      store.close();
+      if (storeTimer) clearInterval(storeTimer);
+      closeStores();
       fail(e);
     });
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => ok());
@@ -285,11 +320,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     stats: () => ({ vehicles: fleet.vehicles.length, imageCache: images.size }),
     async close() {
       if (opts.predictionsFile) unwatchFile(opts.predictionsFile, onChange);
+      if (storeTimer) clearInterval(storeTimer);
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
       });
-      store.close();
+      closeStores();
     },
   };
 }

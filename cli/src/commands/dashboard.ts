@@ -5,19 +5,24 @@ import { UserError, num, str } from '../kit.js';
 
 export const command: Command = {
   name: 'dashboard',
-  summary: 'Serve the label review dashboard: vehicles by p_shared, RF/CNN disagreement, images, reviewer verdicts (SQLite).',
-  usage: 'cotrans dashboard --pred predictions.csv [--token-file FILE] [--images DIR] [--truth labels.csv] [--reviews FILE] [--port 8080]',
+  summary: 'Serve the label review dashboard over the store (or a predictions.csv): labels, model version, RF/CNN disagreement, images, reviewer verdicts.',
+  usage: 'cotrans dashboard (--db FILE | --pred predictions.csv [--reviews FILE]) [--token-file FILE] [--images DIR] [--truth labels.csv] [--port 8080]',
   options: {
-    pred: { type: 'string', arg: 'FILE', help: 'predictions.csv from `cotrans classify` (re-read when it changes)' },
+    db: { type: 'string', arg: 'FILE', help: 'the store from `cotrans run` / `classify --db` / `cotrans stream`: latest labels, polled every second; reviews are written into it' },
+    pred: { type: 'string', arg: 'FILE', help: 'instead of --db: predictions.csv from `cotrans classify` (re-read when it changes; no model version, label history or stored images)' },
     images: { type: 'string', arg: 'DIR', help: 'trajectory PNGs from `cotrans features --images`' },
     truth: { type: 'string', arg: 'FILE', help: 'labels.csv to show truth beside predictions (evaluation only)' },
-    reviews: { type: 'string', arg: 'FILE', help: 'SQLite file that keeps reviewers\' verdicts', default: 'reviews.sqlite' },
+    reviews: { type: 'string', arg: 'FILE', help: 'with --pred: SQLite file that keeps reviewers\' verdicts (default reviews.sqlite); with --db they go into the store' },
     'token-file': { type: 'string', arg: 'FILE', help: 'review tokens, one `name:token` line per reviewer (or one bare token); without any the server is read-only' },
     'allow-host': { type: 'string', arg: 'NAME', multiple: true, help: 'a host name browsers use to reach the server besides localhost/127.0.0.1/[::1] (repeatable)' },
     host: { type: 'string', arg: 'HOST', help: 'address to listen on', default: '127.0.0.1' },
     port: { type: 'string', arg: 'PORT', help: 'port (0 picks a free one)', default: '8080' },
   },
   details: [
+    'With --db the vehicles are the store\'s latest labels; labels and reviews that other processes commit',
+    '(`cotrans stream`, a later `cotrans run`, another dashboard) appear within a second, without a restart.',
+    'The summary shows the model version that scored last with its training summary; a vehicle page shows',
+    'its label history across scorings and versions, its features and its stored images.',
     'Writes need a token: --token-file and/or COTRANS_DASHBOARD_TOKEN (`name:token` or a bare token, which',
     'reviews as "reviewer"); tokens are at least 16 characters. The reviewer stored with a verdict is the',
     "token's name. Without a token the page is read-only and says so. A reviewer enters the token in the page.",
@@ -27,13 +32,18 @@ export const command: Command = {
     'per vehicle. Refused writes are logged on stderr. Stops on Ctrl-C.',
   ].join('\n'),
   examples: [
+    'cotrans dashboard --db out/cotrans.sqlite --token-file tokens.txt',
     'cotrans dashboard --pred out/predictions.csv --images out/images',
     'printf "ana:$(openssl rand -hex 16)\\nbo:$(openssl rand -hex 16)\\n" > tokens.txt && cotrans dashboard --pred out/predictions.csv --token-file tokens.txt',
     'COTRANS_DASHBOARD_TOKEN=ana:0123456789abcdef0123 cotrans dashboard --pred out/predictions.csv --truth out/target/labels.csv --port 0',
     'cotrans dashboard --pred out/predictions.csv --host 0.0.0.0 --allow-host review.example.org --token-file tokens.txt',
   ],
   async run(args) {
-    const pred = str(args, 'pred', true);
+    const db = str(args, 'db');
+    const pred = str(args, 'pred');
+    if (db && pred) throw new UserError('--db and --pred: give one of them (the store holds the labels)');
+    if (!db && !pred) throw new UserError('--db FILE (the store) or --pred FILE (predictions.csv) is required');
+    if (db && args.values.reviews !== undefined) throw new UserError('--reviews: with --db the reviews are kept in the store');
     const images = str(args, 'images');
     if (images && !(existsSync(images) && statSync(images).isDirectory())) throw new UserError(`--images ${images}: not a directory`);
     const truthPath = str(args, 'truth');
@@ -41,10 +51,9 @@ export const command: Command = {
     const tokens = loadTokens({ ...(tokenFile ? { file: tokenFile } : {}), ...(process.env.COTRANS_DASHBOARD_TOKEN ? { env: process.env.COTRANS_DASHBOARD_TOKEN } : {}) });
     const allowHosts = (args.values['allow-host'] as string[] | undefined) ?? [];
     const dash = await startDashboard({
-      predictionsFile: pred,
+      ...(db ? { storeFile: db } : { predictionsFile: pred!, reviewsDb: str(args, 'reviews') ?? 'reviews.sqlite' }),
       ...(truthPath ? { truth: await readTruth(truthPath) } : {}),
       ...(images ? { imagesDir: images } : {}),
-      reviewsDb: str(args, 'reviews') ?? 'reviews.sqlite',
       tokens,
       allowHosts,
       host: str(args, 'host') ?? '127.0.0.1',

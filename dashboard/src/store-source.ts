@@ -1,0 +1,130 @@
+// The pipeline's store as the dashboard's data: the latest label of each vehicle, the model
+// versions, label history, scoring features and images (the learning stage's tables, read only),
+// and the reviews (the dashboard's own tables). Other processes (`cotrans run`, `classify --db`,
+// `cotrans stream`, another dashboard) write the same file: poll() notices their commits through
+// SQLite's data_version, which costs one pragma when nothing changed.
+import { existsSync } from 'node:fs';
+import { UserError } from '@cotrans/core';
+import { checkSchema, openStore, prepared, type Db } from '@cotrans/ingest';
+import { LABELS_COMPONENT, LABEL_MIGRATIONS, labelHistory, latestLabels, modelVersions, scoringFeatures, type LabelChange, type ModelVersionRecord } from '@cotrans/cotrans';
+import type { Prediction } from './predictions.js';
+import { ReviewStore, type Review } from './reviews.js';
+
+/** A label is stale when its window ends this long before the fleet's newest window ends. */
+export const STALE_AFTER_MS = 24 * 3600 * 1000;
+
+export interface ModelInfo {
+  /** The newest recorded version (the one that scored last), with its training summary. */
+  current: ModelVersionRecord | null;
+  versions: number;
+  /** Vehicles per model version of their latest label. */
+  vehiclesByVersion: Record<string, number>;
+}
+
+export interface PollResult {
+  /** The latest labels changed: the fleet is to be rebuilt. */
+  labels: boolean;
+  /** Latest verdicts written by other processes since the last poll. */
+  reviews: Review[];
+}
+
+export class StoreSource {
+  readonly db: Db;
+  readonly reviews: ReviewStore;
+  private dataVersion = -1;
+  private labelSignature = '';
+  private lastReviewId = 0;
+
+  constructor(readonly path: string) {
+    // opened for writing (reviews), so a missing file would be created: refuse it instead
+    if (!existsSync(path)) throw UserError.at({ file: path }, 'no such store database (write one with `cotrans run` or `cotrans classify --db`)');
+    this.db = openStore(path);
+    try {
+      checkSchema(this.db, LABELS_COMPONENT, LABEL_MIGRATIONS);
+      this.reviews = new ReviewStore(this.db);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+    this.lastReviewId = this.reviews.lastId();
+    this.dataVersion = this.currentDataVersion();
+    this.labelSignature = this.signature();
+  }
+
+  private currentDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Changes whenever a vehicle gains, loses or replaces its latest label (one pass over an index-sized table). */
+  private signature(): string {
+    const r = prepared(this.db, 'SELECT count(*) AS n, coalesce(max(scored_at), 0) AS m, total(scored_at) AS t FROM vehicle_labels').get() as { n: number; m: number; t: number };
+    return `${r.n}:${r.m}:${r.t}`;
+  }
+
+  /** The latest labels as the dashboard shows them, with each one's version, scoring time and staleness. */
+  predictions(): Prediction[] {
+    const rows = latestLabels(this.db);
+    const current = this.model().current?.id;
+    const newestEnd = rows.reduce((m, r) => Math.max(m, r.windowEnd), 0);
+    return rows.map((r) => ({
+      vehicleId: r.vehicleId,
+      label: r.label,
+      pShared: Number.isFinite(r.pShared) ? r.pShared : r.label === 'shared' ? 1 : 0,
+      pRf: Number.isFinite(r.pRf) ? r.pRf : null,
+      pCnn: Number.isFinite(r.pCnn) ? r.pCnn : null,
+      flags: r.flags,
+      modelVersion: r.modelVersion,
+      scoredAt: r.scoredAt,
+      windowEnd: r.windowEnd,
+      stale: (current !== undefined && r.modelVersion !== current) || newestEnd - r.windowEnd > STALE_AFTER_MS,
+    }));
+  }
+
+  /** What other connections committed since the last call. */
+  poll(): PollResult {
+    const dv = this.currentDataVersion();
+    if (dv === this.dataVersion) return { labels: false, reviews: [] };
+    this.dataVersion = dv;
+    const sig = this.signature();
+    const labels = sig !== this.labelSignature;
+    this.labelSignature = sig;
+    const last = this.reviews.lastId();
+    const reviews = last > this.lastReviewId ? this.reviews.latestSince(this.lastReviewId) : [];
+    this.lastReviewId = last;
+    return { labels, reviews };
+  }
+
+  model(): ModelInfo {
+    const versions = modelVersions(this.db);
+    const by = prepared(this.db, 'SELECT model_version AS v, count(*) AS n FROM vehicle_labels GROUP BY model_version').all() as { v: string; n: number }[];
+    // the current version is the newest that scored anything (a version recorded but never used is not current)
+    const used = new Set(by.map((r) => r.v));
+    const current = [...versions].reverse().find((v) => used.has(v.id)) ?? versions[versions.length - 1] ?? null;
+    return { current, versions: versions.length, vehiclesByVersion: Object.fromEntries(by.map((r) => [r.v, r.n])) };
+  }
+
+  labelHistory(id: string): LabelChange[] {
+    return labelHistory(this.db, id);
+  }
+
+  /** The features of the vehicle's latest scoring, by column (null when none were stored). */
+  features(id: string): Record<string, number> | null {
+    const all = scoringFeatures(this.db, id);
+    return all.length ? all[all.length - 1].features : null;
+  }
+
+  /** A stored PNG of the vehicle (`aggregate.png` or `<day>.png`). */
+  image(id: string, name = 'aggregate.png'): Buffer | null {
+    const r = prepared(this.db, 'SELECT png FROM vehicle_images WHERE vehicle_id = ? AND name = ?').get(id, name) as { png: Buffer } | undefined;
+    return r?.png ?? null;
+  }
+
+  /** Names of the vehicle's stored images. */
+  imageNames(id: string): string[] {
+    return (prepared(this.db, 'SELECT name FROM vehicle_images WHERE vehicle_id = ? ORDER BY name').all(id) as { name: string }[]).map((r) => r.name);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
