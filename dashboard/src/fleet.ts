@@ -13,8 +13,10 @@ export type ConfidenceBand = keyof typeof CONFIDENCE_BANDS;
 /**
  * `uncertainty` sorts by distance from 0.5: ascending puts the most uncertain first. `priority` is
  * how much a human verdict would add: uncertainty (1 - confidence) plus RF/CNN disagreement
- * (|p_rf - p_cnn|), 0 to 2; the review queue is `reviewed=0&sort=-priority`.
+ * (|p_rf - p_cnn|) plus FLIP_WEIGHT when the label flipped between scorings, 0 to 2.5; the review
+ * queue is `reviewed=0&sort=-priority`.
  */
+export const FLIP_WEIGHT = 0.5;
 export const SORT_KEYS = ['p_shared', 'uncertainty', 'priority', 'vehicle_id', 'p_rf', 'p_cnn', 'disagreement'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const HISTOGRAM_BINS = 20;
@@ -36,6 +38,7 @@ export interface VehicleQuery {
   reviewed?: boolean;
   flagged?: boolean;
   stale?: boolean;
+  flipped?: boolean;
   /** Vehicle id prefix, case-insensitive. */
   q?: string;
   sort: SortKey;
@@ -60,7 +63,7 @@ export function parseQuery(p: URLSearchParams): VehicleQuery {
   };
   if (label === 'shared' || label === 'private') q.label = label;
   if (confidence && Object.hasOwn(CONFIDENCE_BANDS, confidence)) q.confidence = confidence as ConfidenceBand;
-  for (const k of ['disagree', 'reviewed', 'flagged', 'stale'] as const) {
+  for (const k of ['disagree', 'reviewed', 'flagged', 'stale', 'flipped'] as const) {
     const b = bool(p.get(k));
     if (b !== undefined) q[k] = b;
   }
@@ -92,7 +95,7 @@ const CLOSE_OBJECT = Buffer.from('}');
 const NULL = Buffer.from('null');
 const CLOSE_PAGE = Buffer.from(']}');
 
-const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.stale, q.q, q.sort, q.desc].join('|');
+const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.stale, q.flipped, q.q, q.sort, q.desc].join('|');
 
 const bandOf = (c: number): ConfidenceBand => (c < CONFIDENCE_BANDS.low[1] ? 'low' : c < CONFIDENCE_BANDS.medium[1] ? 'medium' : 'high');
 
@@ -100,7 +103,7 @@ function sortValue(v: Vehicle, key: SortKey): number | string {
   switch (key) {
     case 'vehicle_id': return v.vehicleId;
     case 'uncertainty': return v.confidence;
-    case 'priority': return 1 - v.confidence + (v.pRf !== null && v.pCnn !== null ? Math.abs(v.pRf - v.pCnn) : 0);
+    case 'priority': return 1 - v.confidence + (v.pRf !== null && v.pCnn !== null ? Math.abs(v.pRf - v.pCnn) : 0) + (v.flips ? FLIP_WEIGHT : 0);
     case 'p_rf': return v.pRf ?? -1;
     case 'p_cnn': return v.pCnn ?? -1;
     case 'disagreement': return v.pRf !== null && v.pCnn !== null ? Math.abs(v.pRf - v.pCnn) : -1;
@@ -244,6 +247,7 @@ export class Fleet {
     if (q.disagree !== undefined && v.disagree !== q.disagree) return false;
     if (q.flagged !== undefined && v.flags.length > 0 !== q.flagged) return false;
     if (q.stale !== undefined && (v.stale ?? false) !== q.stale) return false;
+    if (q.flipped !== undefined && (v.flips ?? 0) > 0 !== q.flipped) return false;
     if (q.reviewed !== undefined && this.latest.has(i) !== q.reviewed) return false;
     return true;
   }

@@ -17,6 +17,8 @@ export interface Prediction {
   windowEnd?: number;
   /** From the store: scored by an older model version, or its window ends a day or more before the fleet's newest. */
   stale?: boolean;
+  /** From the store: how often the label changed between shared and private across scorings. */
+  flips?: number;
 }
 
 const orNull = (v: number) => (Number.isFinite(v) ? v : null);

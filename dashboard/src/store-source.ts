@@ -66,6 +66,7 @@ export class StoreSource {
     const rows = latestLabels(this.db);
     const current = this.model().current?.id;
     const newestEnd = rows.reduce((m, r) => Math.max(m, r.windowEnd), 0);
+    const flips = new Map((prepared(this.db, 'SELECT vehicle_id AS id, count(*) AS n FROM label_history WHERE previous IS NOT NULL AND previous <> label GROUP BY vehicle_id').all() as { id: string; n: number }[]).map((r) => [r.id, r.n]));
     return rows.map((r) => ({
       vehicleId: r.vehicleId,
       label: r.label,
@@ -76,6 +77,7 @@ export class StoreSource {
       modelVersion: r.modelVersion,
       scoredAt: r.scoredAt,
       windowEnd: r.windowEnd,
+      flips: flips.get(r.vehicleId) ?? 0,
       stale: (current !== undefined && r.modelVersion !== current) || newestEnd - r.windowEnd > STALE_AFTER_MS,
     }));
   }

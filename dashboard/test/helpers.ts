@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { WriteToken } from '@cotrans/dashboard';
-import { mulberry32 } from '@cotrans/cotrans';
+import { migrateLabels, mulberry32, recordImages, recordLabels, recordModelVersion, type ModelSummary, type ScoringRecord } from '@cotrans/cotrans';
+import { openStore, type Db } from '@cotrans/ingest';
 
 export const PREDICTIONS = [
   'vehicle_id,label,p_shared,p_rf,p_cnn,flags',
@@ -74,3 +75,29 @@ export function fleetCsv(n: number, seed = 1, id = (i: number) => `veh-${String(
   }
   return lines.join('\n') + '\n';
 }
+
+export const DAY = 24 * 3600 * 1000;
+export const T0 = Date.UTC(2026, 2, 2);
+export const STORE_SUMMARY: ModelSummary = { rounds: 4, agreement: 0.93, domainDistance: { before: 0.41, after: 0.12 }, f1: null, members: 1, predictedSharedShare: 0.4, stopReason: 'converged' };
+
+/** One scoring with a small feature record. */
+export const scoring = (id: string, label: 'shared' | 'private', p: number, version: string, scoredAt: number, windowEnd = T0 + 7 * DAY): ScoringRecord => ({
+  vehicleId: id, label, pShared: p, pRf: p + 0.05, pCnn: p - 0.05, modelVersion: version,
+  windowStart: windowEnd - 7 * DAY, windowEnd, points: 500, scoredAt, flags: [], features: { night_share: p / 2, active_days: 7 },
+});
+
+/** A store with one model version, three labelled vehicles (car-2's window is old) and taxi-1's image; the connection stays open. */
+export function makeStore(): { path: string; db: Db } {
+  const path = join(mkdtempSync(join(tmpdir(), 'cotrans-dash-store-')), 'cotrans.sqlite');
+  const db = openStore(path);
+  migrateLabels(db);
+  recordModelVersion(db, { id: '20260301T000000Z-aaaaaaaa', createdAt: '2026-03-01T00:00:00.000Z', summary: STORE_SUMMARY });
+  recordLabels(db, [
+    scoring('taxi-1', 'shared', 0.9, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY),
+    scoring('car-1', 'private', 0.1, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY),
+    scoring('car-2', 'private', 0.45, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY, T0 + 3 * DAY),
+  ]);
+  recordImages(db, 'taxi-1', [{ name: 'aggregate.png', png: Buffer.from('\x89PNG fake bytes') }]);
+  return { path, db };
+}
+

@@ -181,7 +181,7 @@ describe('review page against hostile data', () => {
       await page.waitForFunction((id) => document.querySelector('#detail h2')?.textContent === id, XSS_ID);
       expect(await page.locator('#history li').first().textContent()).toBe(`2026-01-05 00:00 <i>rev</i>: ${XSS_VERDICT} ${XSS_NOTE}`);
       expect(await page.locator('#detail p.muted').last().textContent()).toBe('This server is read-only: it takes no verdicts.');
-      expect(await page.locator('.card[data-k="review agreement"]').count()).toBe(0); // an unknown verdict decides nothing
+      expect(await page.locator('.card[data-k="accuracy on reviewed"]').count()).toBe(0); // an unknown verdict decides nothing
       // Nothing became markup: no element from the data, no script ran.
       expect(await page.evaluate(() => document.querySelectorAll('main img:not([alt="7-day trajectory image"]), main script, main b:not(#history b), main i:not(.bar i)').length)).toBe(0);
       expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();

@@ -2,33 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, schemaVersion, type Db } from '@cotrans/ingest';
-import { migrateLabels, recordLabels, recordModelVersion, recordImages, type ScoringRecord, type ModelSummary } from '@cotrans/cotrans';
+import { openStore, schemaVersion } from '@cotrans/ingest';
+import { recordLabels, recordModelVersion } from '@cotrans/cotrans';
 import { REVIEWS_COMPONENT, ReviewStore, startDashboard, type Dashboard } from '@cotrans/dashboard';
-import { TOKENS, writeHeaders } from './helpers.js';
-
-const DAY = 24 * 3600 * 1000;
-const T0 = Date.UTC(2026, 2, 2);
-const SUMMARY: ModelSummary = { rounds: 4, agreement: 0.93, domainDistance: { before: 0.41, after: 0.12 }, f1: null, members: 1, predictedSharedShare: 0.4, stopReason: 'converged' };
-
-const scoring = (id: string, label: 'shared' | 'private', p: number, version: string, scoredAt: number, windowEnd = T0 + 7 * DAY): ScoringRecord => ({
-  vehicleId: id, label, pShared: p, pRf: p + 0.05, pCnn: p - 0.05, modelVersion: version,
-  windowStart: windowEnd - 7 * DAY, windowEnd, points: 500, scoredAt, flags: [], features: { night_share: p / 2, active_days: 7 },
-});
-
-function makeStore(): { path: string; db: Db } {
-  const path = join(mkdtempSync(join(tmpdir(), 'cotrans-dash-store-')), 'cotrans.sqlite');
-  const db = openStore(path);
-  migrateLabels(db);
-  recordModelVersion(db, { id: '20260301T000000Z-aaaaaaaa', createdAt: '2026-03-01T00:00:00.000Z', summary: SUMMARY });
-  recordLabels(db, [
-    scoring('taxi-1', 'shared', 0.9, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY),
-    scoring('car-1', 'private', 0.1, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY),
-    scoring('car-2', 'private', 0.45, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY, T0 + 3 * DAY),
-  ]);
-  recordImages(db, 'taxi-1', [{ name: 'aggregate.png', png: Buffer.from('\x89PNG fake bytes') }]);
-  return { path, db };
-}
+import { DAY, STORE_SUMMARY as SUMMARY, T0, TOKENS, makeStore, scoring, writeHeaders } from './helpers.js';
 
 let dash: Dashboard | undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,7 +50,7 @@ describe('dashboard over the store', () => {
     expect((await getJson('api/summary')).total).toBe(3);
     // a newer model re-scores car-1 as shared and a new vehicle appears
     recordModelVersion(db, { id: '20260310T000000Z-bbbbbbbb', createdAt: '2026-03-10T00:00:00.000Z', summary: { ...SUMMARY, rounds: 6 } });
-    recordLabels(db, [scoring('car-1', 'shared', 0.7, '20260310T000000Z-bbbbbbbb', T0 + 9 * DAY), scoring('van-9', 'private', 0.2, '20260310T000000Z-bbbbbbbb', T0 + 9 * DAY)]);
+    recordLabels(db, [scoring('car-1', 'shared', 0.6, '20260310T000000Z-bbbbbbbb', T0 + 9 * DAY), scoring('van-9', 'private', 0.2, '20260310T000000Z-bbbbbbbb', T0 + 9 * DAY)]);
     await until(async () => (await getJson('api/summary')).total === 4);
     const s = await getJson('api/summary');
     expect(s).toMatchObject({ shared: 2, private: 2 });
@@ -81,6 +58,9 @@ describe('dashboard over the store', () => {
     expect(s.model.current.summary.rounds).toBe(6);
     // labels from the older version are now stale
     expect(ids(await getJson('api/vehicles?stale=1&sort=vehicle_id'))).toEqual(['car-2', 'taxi-1']);
+    expect(ids(await getJson('api/vehicles?flipped=1'))).toEqual(['car-1']);
+    // the queue: a flipped label outranks an equally uncertain one (priority 1.4 against 1.0)
+    expect(ids(await getJson('api/vehicles?reviewed=0&sort=-priority'))).toEqual(['car-1', 'car-2', 'van-9', 'taxi-1']);
     const h = (await getJson('api/vehicles/car-1')).labelHistory;
     expect(h.map((x: { label: string; modelVersion: string }) => `${x.label}@${x.modelVersion.slice(-8)}`)).toEqual(['private@aaaaaaaa', 'shared@bbbbbbbb']);
 

@@ -6,17 +6,24 @@ interface Review { vehicleId: string; verdict: string; note: string; reviewer: s
 interface Row {
   vehicleId: string; label: string; pShared: number; pRf: number | null; pCnn: number | null; flags: string[];
   truth?: string; stratum?: string; disagree: boolean; uncertain: boolean; confidence: number; review: Review | null;
+  modelVersion?: string; scoredAt?: number; stale?: boolean; flips?: number;
 }
-interface Detail extends Row { hasImage: boolean; history: Review[] }
+interface LabelChange { previous: string | null; label: string; pShared: number; modelVersion: string; scoredAt: number; flags: string[] }
+interface Detail extends Row { hasImage: boolean; history: Review[]; labelHistory?: LabelChange[]; features?: Record<string, number> | null }
+interface ModelInfo {
+  current: { id: string; createdAt: string; summary: { rounds: number; agreement: number | null; domainDistance: { before: number; after: number } | null; f1: number | null; members: number; stopReason: string } } | null;
+  versions: number; vehiclesByVersion: Record<string, number>;
+}
 interface Summary {
   total: number; shared: number; private: number; flagged: number; uncertain: number; disagree: number; reviewed: number;
-  reviewAgreement: number | null; truthAccuracy: number | null; histogram: number[];
+  reviewAgreement: number | null; truthAccuracy: number | null; histogram: number[]; stale: number; model: ModelInfo | null;
 }
 interface Session { writable: boolean; reviewer: string | null }
 
 const KNOWN_CLASSES = new Set(['shared', 'private', 'unsure']);
 const TOKEN_KEY = 'cotrans-review-token';
 const PAGE_SIZE = 50;
+const REFRESH_MS = 3000;
 
 const state = { offset: 0, rows: [] as Row[], sel: -1, truth: false, session: { writable: false, reviewer: null } as Session };
 
@@ -72,13 +79,20 @@ async function loadSession(): Promise<void> {
   $('signout').hidden = !signedIn;
 }
 
+/** The summary last shown, to tell when another process changed the data. */
+let shownSummary = '';
 async function loadSummary(): Promise<void> {
-  const s = await api<Summary>('/api/summary');
+  renderSummary(await api<Summary>('/api/summary'));
+}
+
+function renderSummary(s: Summary): void {
+  shownSummary = JSON.stringify(s);
   const cards: [string, string | number][] = [
     ['vehicles', s.total], ['shared', s.shared], ['private', s.private], ['uncertain', s.uncertain],
     ['RF/CNN disagree', s.disagree], ['flagged', s.flagged], ['reviewed', s.reviewed],
   ];
-  if (s.reviewAgreement !== null) cards.push(['review agreement', pct(s.reviewAgreement)]);
+  if (s.model) cards.push(['stale', s.stale]);
+  if (s.reviewAgreement !== null) cards.push(['accuracy on reviewed', pct(s.reviewAgreement)]);
   if (s.truthAccuracy !== null) cards.push(['accuracy vs truth', pct(s.truthAccuracy)]);
   $('summary').replaceChildren(...cards.map(([k, v]) => h('div', { class: 'card', data: { k } }, h('b', {}, String(v)), h('span', {}, k))));
   const max = Math.max(1, ...s.histogram);
@@ -87,13 +101,34 @@ async function loadSummary(): Promise<void> {
     bar.style.height = ((n / max) * 100).toFixed(1) + '%';
     return bar;
   }));
+  renderModel(s.model);
   state.truth = s.truthAccuracy !== null;
   $('truth-h').hidden = !state.truth;
 }
 
+function renderModel(m: ModelInfo | null): void {
+  const box = $('model');
+  box.hidden = m === null || m.current === null;
+  const c = m?.current;
+  if (!m || !c) return;
+  const s = c.summary;
+  const dd = s.domainDistance ? `${s.domainDistance.before.toFixed(3)} → ${s.domainDistance.after.toFixed(3)}` : '–';
+  const byVersion = Object.entries(m.vehiclesByVersion).sort((a, b) => (a[0] < b[0] ? 1 : -1));
+  box.replaceChildren(
+    h('h3', {}, 'model ', h('code', { title: c.createdAt }, c.id)),
+    h('dl', {},
+      h('dt', {}, 'co-training rounds'), h('dd', {}, String(s.rounds)),
+      h('dt', {}, 'M1/M2 agreement'), h('dd', {}, s.agreement === null ? '–' : pct(s.agreement)),
+      h('dt', {}, 'domain distance (MMD)'), h('dd', {}, dd),
+      h('dt', {}, 'members'), h('dd', {}, String(s.members)),
+      s.stopReason && h('dt', {}, 'stopped'), s.stopReason && h('dd', {}, s.stopReason)),
+    h('p', { class: 'muted' }, `${m.versions} version(s); vehicles by version of their label: `, byVersion.map(([v, n]) => `${v.slice(-8)} ${n}`).join(' · ')),
+  );
+}
+
 function query(): URLSearchParams {
   const q = new URLSearchParams({ sort: $<HTMLSelectElement>('sort').value, offset: String(state.offset), limit: String(PAGE_SIZE) });
-  for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged']) {
+  for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged', 'stale', 'flipped']) {
     const v = $<HTMLSelectElement>(id).value;
     if (v) q.set(id, v);
   }
@@ -115,7 +150,8 @@ function rowOf(r: Row, i: number): HTMLElement {
     probabilityCell(r.pShared),
     h('td', {}, fmt(r.pRf)),
     h('td', {}, fmt(r.pCnn)),
-    h('td', {}, ...r.flags.map((f) => h('span', { class: 'tag warn' }, f)), r.disagree && h('span', { class: 'tag' }, 'disagree')),
+    h('td', {}, ...r.flags.map((f) => h('span', { class: 'tag warn' }, f)), r.disagree && h('span', { class: 'tag' }, 'disagree'),
+      r.stale && h('span', { class: 'tag' }, 'stale'), (r.flips ?? 0) > 0 && h('span', { class: 'tag warn' }, 'flipped')),
     state.truth && h('td', { class: cls(r.truth) }, r.truth ?? ''),
     h('td', { class: 'review' }, r.review && h('span', { class: cls(r.review.verdict) }, r.review.verdict)));
 }
@@ -168,10 +204,17 @@ function renderDetail(r: Detail): void {
     h('div', { class: 'verdicts' }, verdictButton('shared', 's'), verdictButton('private', 'p'), verdictButton('unsure', 'u')),
     note,
     state.session.reviewer === null && h('p', { class: 'muted' }, state.session.writable ? 'Sign in with a review token to record a verdict.' : 'This server is read-only: it takes no verdicts.'),
-    h('h3', {}, 'history'),
+    r.modelVersion !== undefined && h('p', { class: 'muted' }, `model ${r.modelVersion} · scored ${when(r.scoredAt ?? 0)}`),
+    r.labelHistory !== undefined && h('h3', {}, 'label history'),
+    r.labelHistory !== undefined && h('ol', { class: 'label-history' }, ...r.labelHistory.map((x) => h('li', {}, `${when(x.scoredAt)} `,
+      x.previous ? h('span', { class: cls(x.previous) }, x.previous) : 'first label', ' → ', h('b', { class: cls(x.label) }, x.label),
+      ` (p ${fmt(x.pShared)}, model ${x.modelVersion.slice(-8)})`, x.flags.length ? ' ' + x.flags.join(', ') : ''))),
+    r.features && h('h3', {}, 'features (latest scoring)'),
+    r.features && h('table', { class: 'features' }, h('tbody', {}, ...Object.entries(r.features).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, Number.isFinite(v) ? v.toFixed(3) : '–'))))),
+    h('h3', {}, 'reviews'),
     h('ol', {}, ...r.history.map((x) => h('li', {}, `${when(x.at)} ${x.reviewer || 'anonymous'}: `, h('b', { class: cls(x.verdict) }, x.verdict), x.note ? ' ' + x.note : ''))),
   ));
-  $('detail').querySelector('ol')!.id = 'history';
+  $('detail').querySelector('ol:not(.label-history)')!.id = 'history';
 }
 
 async function select(i: number): Promise<void> {
@@ -197,6 +240,14 @@ async function review(verdict: string): Promise<void> {
   }
   await Promise.all([loadSummary(), loadRows()]);
   await select(state.sel);
+}
+
+/** New labels or reviews from other processes: the overview and the page in view follow them. */
+async function refresh(): Promise<void> {
+  const s = await api<Summary>('/api/summary');
+  if (JSON.stringify(s) === shownSummary) return;
+  renderSummary(s);
+  await loadRows();
 }
 
 function reload(): void {
@@ -226,10 +277,10 @@ function wire(): void {
     const tr = (e.target as HTMLElement).closest('tr');
     if (tr) void select(Number(tr.dataset.i));
   };
-  for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged', 'sort']) $(id).onchange = reload;
+  for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged', 'stale', 'flipped', 'sort']) $(id).onchange = reload;
   $('q').oninput = reload;
   $('queue').onclick = () => {
-    for (const id of ['label', 'confidence', 'disagree', 'flagged']) $<HTMLSelectElement>(id).value = '';
+    for (const id of ['label', 'confidence', 'disagree', 'flagged', 'stale', 'flipped']) $<HTMLSelectElement>(id).value = '';
     $<HTMLSelectElement>('reviewed').value = '0';
     $<HTMLSelectElement>('sort').value = '-priority';
     $<HTMLInputElement>('q').value = '';
@@ -265,6 +316,9 @@ Promise.all([
   loadSummary(),
   loadRows(),
 ])
-  .then(() => { document.body.dataset.ready = '1'; })
+  .then(() => {
+    document.body.dataset.ready = '1';
+    window.setInterval(() => void refresh(), REFRESH_MS);
+  })
   .catch((e: Error) => toast('Could not load: ' + e.message));
 export {};
