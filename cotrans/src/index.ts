@@ -35,3 +35,4 @@ export type { PlaceOptions } from './place.js';
 export * from './store/index.js';
 export { writeVersion, useVersion, modelVersionId, assertInside, listVersions, currentVersion, resolveModelDir, watchCurrentVersion, versionPath, versionStamp, contentHash, VERSIONS_DIR, CURRENT_FILE, VERSION_ID } from './versions.js';
 export type { VersionEntry } from './versions.js';
+export { seedsWithTargetLabels, type TargetLabelUse } from './target-labels.js';

@@ -6,6 +6,7 @@ import { cotrain, type CotrainOptions, type CotrainResult, type RoundLog } from 
 import { BAG_VERSION, bagProbabilities, CoTransBag, CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
 import { userError, type LabelRow } from './io.js';
 import { fitRobustStandardisation, standardise, type Standardisation } from './align.js';
+import { seedsWithTargetLabels, type TargetLabelUse } from './target-labels.js';
 
 export interface TrainOptions {
   stage1?: Partial<Stage1Options>;
@@ -48,6 +49,11 @@ export interface TrainInput {
   tz: string;
   imageSize?: number;
   hashes?: Manifest['data'];
+  /**
+   * Labelled target vehicles (reviewed verdicts): seeds of co-training with full confidence, in
+   * place of stage 1's guess for the same vehicle (target-labels.ts).
+   */
+  targetLabels?: LabelRow[];
 }
 
 export interface TrainOutput {
@@ -61,6 +67,8 @@ export interface TrainOutput {
   members: { seed: number; stage1: Stage1Result; cotrain: CotrainResult }[];
   /** Target vehicles used (unflagged), in the order of the probabilities. */
   targetIds: string[];
+  /** How the target labels were used (when given). */
+  targetLabels?: TargetLabelUse;
   sourceUsed: number;
   sourceSkipped: { unlabeled: number; flagged: number };
 }
@@ -188,7 +196,9 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
   const s1 = await runStage1({ X: featureRows(src.rows, trans), shared: src.shared }, { X: featureRows(target, trans) }, { ...opts.stage1, featureSets: groups, rf: { seed, ...opts.stage1?.rf } });
   const t1 = performance.now();
 
-  opts.onStage?.('stage2', { seeds: s1.seeds.length });
+  const given = input.targetLabels ? seedsWithTargetLabels(s1.seeds, target.map((f) => f.vehicleId), input.targetLabels) : null;
+  const seeds = given?.seeds ?? s1.seeds;
+  opts.onStage?.('stage2', { seeds: seeds.length, ...(given ? { targetLabels: given.use.used } : {}) });
   const full = (opts.m1View ?? DEFAULT_M1_VIEW) === 'full' ? [...FEATURE_COLUMNS] : trans;
   const truth = opts.truth ? target.map((f) => opts.truth!.get(f.vehicleId) ?? false) : undefined;
   let X = featureRows(target, full);
@@ -204,7 +214,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
   }
   const m2Extra = (opts.m2Source ?? true) ? { images: imageSets(src.rows, input.source.images, imageSize), shared: src.shared } : undefined;
   const ct = await cotrain(
-    { X, m1Extra, m2Extra, images: imageSets(target, input.target.images, imageSize), seeds: s1.seeds, prior: s1.prior, truth },
+    { X, m1Extra, m2Extra, images: imageSets(target, input.target.images, imageSize), seeds, prior: s1.prior, truth },
     { ...opts.cotrain, rf: { seed, ...opts.cotrain?.rf }, image: { seed, ...opts.cotrain?.image } },
     opts.onRound,
   );
@@ -216,7 +226,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
     columns: { transferable: trans, full },
     features: { tz: input.tz, imageSize },
     stage1: { alignment: s1.alignment, source: s1.source, target: s1.target, coral: s1.coral, prior: s1.prior, mmd: s1.mmd },
-    seeds: s1.seeds.map((s) => ({ vehicleId: target[s.index].vehicleId, label: s.shared ? 'shared' : 'private', confidence: s.confidence })),
+    seeds: seeds.map((s) => ({ vehicleId: target[s.index].vehicleId, label: s.shared ? 'shared' : 'private', confidence: s.confidence })),
     m1Scale,
     weightRf: ct.weightRf,
     prior: ct.prior,
@@ -233,6 +243,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
       stage1Rf: { oobScore: s1.rf.oobScore },
       estimatedPrior: s1.prior,
       predictedSharedShare: ct.pShared.filter((p) => p >= 0.5).length / target.length,
+      ...(given ? { targetLabels: given.use } : {}),
     },
     timings: { stage1_s: (t1 - t0) / 1000, stage2_s: (t2 - t1) / 1000 },
   };
@@ -241,6 +252,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
     stage1: s1,
     cotrain: ct,
     targetIds: target.map((f) => f.vehicleId),
+    ...(given ? { targetLabels: given.use } : {}),
     sourceUsed: src.rows.length,
     sourceSkipped: { unlabeled: src.unlabeled, flagged: src.flagged },
   };

@@ -1,5 +1,5 @@
 export { readPredictions, readTruth, type Prediction } from './predictions.js';
-export { ReviewStore, VERDICTS, REVIEWS_COMPONENT, REVIEW_MIGRATIONS, type Review, type Verdict } from './reviews.js';
+export { ReviewStore, readReviewedLabels, VERDICTS, REVIEWS_COMPONENT, REVIEW_MIGRATIONS, type Review, type Verdict } from './reviews.js';
 export { StoreSource, STALE_AFTER_MS, type ModelInfo, type PollResult } from './store-source.js';
 export { Fleet, parseQuery, type Summary, type Vehicle, type VehicleQuery } from './fleet.js';
 export { csvCell } from './csv.js';

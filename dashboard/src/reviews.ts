@@ -120,3 +120,18 @@ export class ReviewStore {
     if (this.owned) this.db.close();
   }
 }
+
+/**
+ * The latest decided verdict (`shared` or `private`) of every reviewed vehicle in a store, as
+ * labels; `unsure` verdicts are left out. The store is opened read-only: a file without reviews
+ * tables is a UserError naming it.
+ */
+export function readReviewedLabels(path: string): { vehicleId: string; shared: boolean }[] {
+  const db = openStore(path, { readonly: true });
+  try {
+    const latest = new ReviewStore(db).latest();
+    return [...latest.values()].filter((r) => r.verdict === 'shared' || r.verdict === 'private').map((r) => ({ vehicleId: r.vehicleId, shared: r.verdict === 'shared' }));
+  } finally {
+    db.close();
+  }
+}

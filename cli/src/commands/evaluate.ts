@@ -3,16 +3,32 @@ import type { Command } from '../kit.js';
 import { UserError, bool, list, num, str } from '../kit.js';
 import { progress } from '../progress.js';
 import { LEARN_OPTIONS, learnOptions, onOff } from '../learn-options.js';
+import type { LabelRow } from '@cotrans/cotrans';
+
+/** The store's latest labels as predictions (read-only; a store without labels is named). */
+async function storeLabels(path: string): Promise<{ vehicleId: string; shared: boolean; pShared: number }[]> {
+  const learn = await import('@cotrans/cotrans');
+  const { checkSchema, openStore } = await import('@cotrans/ingest');
+  const db = openStore(path, { readonly: true });
+  try {
+    checkSchema(db, learn.LABELS_COMPONENT, learn.LABEL_MIGRATIONS);
+    return learn.latestLabels(db).map((l) => ({ vehicleId: l.vehicleId, shared: l.label === 'shared', pShared: l.pShared }));
+  } finally {
+    db.close();
+  }
+}
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) + '%' : 'n/a');
 
 export const command: Command = {
   name: 'evaluate',
   summary: 'score predictions against truth, or run the full experiment table',
-  usage: 'cotrans evaluate --pred predictions.csv --truth labels.csv [--out report.md]\n       cotrans evaluate --experiment --source <points> --source-labels <csv> --target <points> --truth <csv> --out DIR',
+  usage: 'cotrans evaluate --pred predictions.csv --truth labels.csv [--out report.md]\n       cotrans evaluate --reviewed --db FILE [--pred predictions.csv] [--out report.md]\n       cotrans evaluate --experiment --source <points> --source-labels <csv> --target <points> --truth <csv> --out DIR',
   options: {
     pred: { type: 'string', arg: 'FILE', help: 'predictions CSV (vehicle_id,label,p_shared,...)' },
     truth: { type: 'string', arg: 'FILE', help: 'truth labels CSV: vehicle_id,label[,stratum]' },
+    reviewed: { type: 'boolean', help: "score on the reviewed vehicles alone: the truth is each one's latest shared/private verdict in --db; predictions are --pred, or the store's latest labels" },
+    db: { type: 'string', arg: 'FILE', help: 'with --reviewed: the store holding the reviews (opened read-only)' },
     out: { type: 'string', arg: 'PATH', help: 'report.md to write (scoring), or the output directory (experiment)' },
     experiment: { type: 'boolean', help: 'run source-only RF, CNN on seeds, CoTrans (and each run of its bag) and the supervised upper bound' },
     source: { type: 'string', arg: 'PATH', multiple: true, help: 'experiment: labeled source fleet GPS log; give it again for another source, each with its own --source-labels' },
@@ -30,11 +46,15 @@ export const command: Command = {
   details: `Scoring: accuracy, precision, recall and F1 of 'shared', ROC AUC (from p_shared), the
 confusion matrix, and recall per stratum when the truth has a stratum column. Every predicted
 vehicle must be in the truth (exit 1 otherwise); truth vehicles without a prediction are reported.
+--reviewed: the truth is the reviewers' latest decided verdicts ('unsure' left out); the predictions
+are a subset question: only the reviewed vehicles are scored, the others are counted and left out.
 Experiment: one run on the same data writes DIR/experiment.md (table), DIR/experiment.json,
 DIR/roc.png and DIR/confidence.png (accuracy of the target ranked by confidence). With --members
 above 1 the table also scores each run of CoTrans's bag on its own, after the bag's row.`,
   examples: [
     'cotrans evaluate --pred predictions.csv --truth /tmp/tgt/labels.csv --out report.md',
+    'cotrans evaluate --reviewed --db out/cotrans.sqlite',
+    'cotrans evaluate --reviewed --db out/cotrans.sqlite --pred out/predictions.csv --out reviewed.md',
     'cotrans evaluate --experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp',
     'cotrans evaluate --experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp-1 --members 1',
   ],
@@ -97,14 +117,21 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
       res.train.model.dispose();
       return;
     }
-    const predPath = str(args, 'pred', true);
-    const truthPath = str(args, 'truth', true);
-    const preds = await learn.readPredictions(predPath);
-    const truth = await learn.readLabels(truthPath);
-    const tmap = new Map(truth.map((t) => [t.vehicleId, t]));
-    const unknown = preds.filter((p) => !tmap.has(p.vehicleId));
-    if (unknown.length) throw new UserError(`${predPath}: ${unknown.length} predicted vehicle(s) are not in ${truthPath}, e.g. '${unknown[0].vehicleId}'`);
-    if (!preds.length) throw new UserError(`${predPath}: no predictions`);
+    const reviewed = bool(args, 'reviewed');
+    const db = str(args, 'db');
+    if (reviewed && !db) throw new UserError('--reviewed needs --db FILE (the store holding the reviews)');
+    if (reviewed && str(args, 'truth')) throw new UserError('--reviewed and --truth: the reviews are the truth; give one of them');
+    if (db && !reviewed) throw new UserError('--db goes with --reviewed');
+    const predPath = reviewed ? (str(args, 'pred') ?? `${db} (latest labels)`) : str(args, 'pred', true);
+    const truthPath = reviewed ? `the reviews in ${db}` : str(args, 'truth', true);
+    const truth = reviewed ? (await import('@cotrans/dashboard')).readReviewedLabels(db!) : await learn.readLabels(truthPath);
+    if (reviewed && !truth.length) throw new UserError(`${db}: no shared or private verdict to score against`);
+    const tmap = new Map<string, LabelRow>(truth.map((t) => [t.vehicleId, t]));
+    const all = reviewed && !str(args, 'pred') ? await storeLabels(db!) : await learn.readPredictions(predPath);
+    const unknown = all.filter((p) => !tmap.has(p.vehicleId));
+    if (unknown.length && !reviewed) throw new UserError(`${predPath}: ${unknown.length} predicted vehicle(s) are not in ${truthPath}, e.g. '${unknown[0].vehicleId}'`);
+    const preds = reviewed ? all.filter((p) => tmap.has(p.vehicleId)) : all;
+    if (!preds.length) throw new UserError(reviewed ? `${predPath}: none of the ${truth.length} reviewed vehicle(s) has a prediction` : `${predPath}: no predictions`);
     const predicted = new Set(preds.map((p) => p.vehicleId));
     const unscored = truth.filter((t) => !predicted.has(t.vehicleId)).length;
     const y = preds.map((p) => tmap.get(p.vehicleId)!.shared);
@@ -115,7 +142,7 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
     const lines = [
       `# Evaluation of ${predPath}`,
       '',
-      `${r.n} vehicles scored against ${truthPath}${unscored ? ` (${unscored} truth vehicles have no prediction)` : ''}.`,
+      `${r.n} vehicles scored against ${truthPath}${unscored ? ` (${unscored} truth vehicles have no prediction)` : ''}${reviewed ? `; ${unknown.length} predicted vehicle(s) without a review left out` : ''}.`,
       '',
       '| metric | value |',
       '|---|---|',

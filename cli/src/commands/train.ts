@@ -1,4 +1,4 @@
-import type { LoadedFleet, TrainOutput } from '@cotrans/cotrans';
+import type { LabelRow, LoadedFleet, TrainOutput } from '@cotrans/cotrans';
 import type { Command, ParsedArgs } from '../kit.js';
 import { UserError, list, num, str } from '../kit.js';
 import { LEARN_OPTIONS, learnOptions } from '../learn-options.js';
@@ -19,6 +19,8 @@ export const command: Command = {
     ...LEARN_OPTIONS,
     seed: { type: 'string', arg: 'N', help: 'seed of every random choice', default: '0' },
     'eval-truth': { type: 'string', arg: 'FILE', help: 'target labels for the round log only (pseudo-label accuracy); never used to train' },
+    'target-labels': { type: 'string', arg: 'reviews|FILE', help: "labelled target vehicles to train on: 'reviews' (the latest shared/private verdict per vehicle in --db) or a labels CSV" },
+    db: { type: 'string', arg: 'FILE', help: 'the store whose reviews --target-labels reviews reads (opened read-only)' },
   },
   details: `Computes features and images of both fleets, trains the random forest on the source's 12
 transferable features (the reference work's 12 and the shift structure; domains aligned on their
@@ -36,6 +38,11 @@ A version holds manifest.json (version, columns, alignment, seeds, ensemble weig
 data hashes, metrics, timings; with several members: their seeds and the first run's details)
 and members/<i>/ (one per run: its manifest.json, m1-rf.json, image/ with the CNN weights); with
 --members 1 the run's files are the version itself.
+--target-labels: each labelled target vehicle becomes a co-training seed with full confidence,
+in place of stage 1's guess for it (a stage-1 seed of the other class is turned round), so both
+M1 and M2 start from it and it stays labelled in every round; 'unsure' verdicts and vehicles not
+in the usable target (absent or flagged) are left out and counted. The manifest's seeds and
+metrics.targetLabels (given, used, shared, overturned, unmatched) record it.
 Exit 1 on bad input: labels naming vehicles absent from the source, a single-class source,
 an empty target.`,
   examples: [
@@ -43,6 +50,7 @@ an empty target.`,
     'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley-emphasis --weight-rf 0.5 --m1-source off',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-1 --members 1   # one run, a third of the time',
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models --target-labels reviews --db out/cotrans.sqlite   # reviewers\' verdicts as target labels',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --source real-few.csv.gz --source-labels real-few-labels.csv --target pool.csv.gz --tz America/Los_Angeles --models /tmp/models-r   # a simulated and a small real labelled source',
   ],
   async run(args) {
@@ -72,6 +80,7 @@ export async function trainModel(args: ParsedArgs, given?: { target: LoadedFleet
   const tz = str(args, 'tz');
   const targetTz = given?.tz ?? (await learn.resolveTz(targetPath, tz));
   const truth = str(args, 'eval-truth') ? await learn.readLabels(str(args, 'eval-truth')!) : undefined;
+  const targetLabels = await readTargetLabels(args);
   const seed = num(args, 'seed', { def: 0, integer: true, min: 0 })!;
   const t0 = performance.now();
   const parts = [];
@@ -87,7 +96,7 @@ export async function trainModel(args: ParsedArgs, given?: { target: LoadedFleet
   const hash = async (ps: string[]) => (await Promise.all(ps.map((p) => learn.hashInput(p)))).join('+');
   const hashes = { source: await hash(sources), sourceLabels: await hash(labelPaths), target: await learn.hashInput(targetPath) };
   const out = await learn.trainCoTrans(
-    { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes },
+    { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes, ...(targetLabels ? { targetLabels } : {}) },
     {
       seed,
       truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
@@ -99,6 +108,20 @@ export async function trainModel(args: ParsedArgs, given?: { target: LoadedFleet
   out.model.manifest.timings.features_s = tFeatures;
   out.model.manifest.timings.total_s = (performance.now() - t0) / 1000;
   return { out, tgt };
+}
+
+/** --target-labels: the store's reviewed verdicts, or a labels CSV. */
+async function readTargetLabels(args: ParsedArgs): Promise<LabelRow[] | undefined> {
+  const which = str(args, 'target-labels');
+  const db = str(args, 'db');
+  // `run` shares this reader and has a --db of its own (its output store): only --target-labels reads it here
+  if (!which) return undefined;
+  if (which !== 'reviews') return (await import('@cotrans/cotrans')).readLabels(which);
+  if (!db) throw new UserError('--target-labels reviews needs --db FILE (the store the dashboard writes reviews into)');
+  const { readReviewedLabels } = await import('@cotrans/dashboard');
+  const labels = readReviewedLabels(db);
+  if (!labels.length) throw new UserError(`${db}: no shared or private verdict to train on (--target-labels reviews)`);
+  return labels;
 }
 
 /** What train prints of a training (also printed by run). */
@@ -114,6 +137,7 @@ export function printTraining(learn: typeof import('@cotrans/cotrans'), out: Tra
           `bag: ${m.members.length} runs (train seeds ${m.members.join(', ')}; the lines above are the first run's), predicted shared by each ${(m.metrics.members as { predictedSharedShare: number }[]).map((x) => `${(100 * x.predictedSharedShare).toFixed(1)}%`).join(', ')}; by the mean margin ${(100 * (m.metrics.predictedSharedShare as number)).toFixed(1)}%`,
         ]
       : []),
+    ...(out.targetLabels ? [`target labels: ${out.targetLabels.used} of ${out.targetLabels.given} as seeds (${out.targetLabels.shared} shared; ${out.targetLabels.overturned} stage-1 seed(s) turned round; ${out.targetLabels.unmatched} not in the usable target)`] : []),
     `time: features ${(m.timings.features_s ?? 0).toFixed(1)} s, stage 1 ${m.timings.stage1_s.toFixed(1)} s, stage 2 ${m.timings.stage2_s.toFixed(1)} s, total ${m.timings.total_s.toFixed(1)} s`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

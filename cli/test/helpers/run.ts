@@ -15,3 +15,11 @@ export async function run(argv: string[]): Promise<{ code: number; out: string; 
     process.stderr.write = e;
   }
 }
+
+/** The one line a command printed for a user error (exit 1), its "cotrans <command>: " prefix checked. */
+export function errorLine(r: { code: number; err: string }, cmd: string): string {
+  if (r.code !== 1) throw new Error(`expected exit 1, got ${r.code}: ${r.err}`);
+  const lines = r.err.trim().split('\n').filter((l) => !l.startsWith('{'));
+  if (lines.length !== 1 || !lines[0].startsWith(`cotrans ${cmd}: `)) throw new Error(`expected one line starting "cotrans ${cmd}: ", got: ${r.err}`);
+  return lines[0];
+}
