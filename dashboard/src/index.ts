@@ -6,4 +6,5 @@ export { csvCell } from './csv.js';
 export { LruCache } from './lru.js';
 export { loadTokens, parseTokens, MIN_TOKEN_LENGTH, type WriteToken } from './tokens.js';
 export { SECURITY_HEADERS, WRITE_HEADER } from './guard.js';
+export { buildTrack, findStops, readTracks, MAX_TRACK_POINTS, STOP_RADIUS_M, STOP_MIN_MS, type Track, type Stop } from './track.js';
 export { startDashboard, DEFAULT_IMAGE_CACHE, type Dashboard, type DashboardOptions } from './server.js';

@@ -13,6 +13,8 @@ import { makeAuthenticator, type WriteToken } from './tokens.js';
 import { LOOPBACK_HOSTS, SECURITY_HEADERS, bearer, checkHost, checkWrite, decodePathPart, hostName } from './guard.js';
 import { loadStaticFiles } from './static.js';
 import { StoreSource } from './store-source.js';
+import { readTracks } from './track.js';
+import { explainVehicle, loadModel, resolveModelDir } from '@cotrans/cotrans';
 
 export interface DashboardOptions {
   /** The vehicles to show; or give predictionsFile to read them and re-read the file when it changes. */
@@ -25,6 +27,11 @@ export interface DashboardOptions {
    * restart; reviews go into its tables. Instead of predictions / predictionsFile and reviewsDb.
    */
   storeFile?: string;
+  /** GPS log the vehicles' tracks are read from once at start (the map), with its time zone for days. */
+  tracksFile?: string;
+  tracksTz?: string;
+  /** Model directory whose current version explains the forest's part of each label (with storeFile: it needs the stored features). */
+  modelsDir?: string;
   /** SQLite file for reviewers' verdicts (created if absent) beside predictions; not with storeFile. */
   reviewsDb?: string;
   /** Folder of trajectory PNGs from `cotrans features --images`; optional. */
@@ -117,7 +124,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const files = loadStaticFiles();
   const source = opts.storeFile ? new StoreSource(opts.storeFile) : null;
   const store = source?.reviews ?? new ReviewStore(opts.reviewsDb!);
-  const closeStores = () => (source ? source.close() : store.close());
+  let model: Awaited<ReturnType<typeof loadModel>> | null = null;
+  const closeStores = () => {
+    model?.dispose();
+    return source ? source.close() : store.close();
+  };
   const authenticate = makeAuthenticator(opts.tokens ?? []);
   const writable = (opts.tokens ?? []).length > 0;
   const images = new LruCache<string, string | null>(opts.imageCacheSize ?? DEFAULT_IMAGE_CACHE);
@@ -128,7 +139,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     return f;
   };
   let fleet: Fleet;
+  const tracks = new Map<string, Buffer>();
+  let modelVersion: string | null = null;
   try {
+    if (opts.tracksFile) for (const [id, t] of await readTracks(opts.tracksFile, opts.tracksTz ?? 'UTC')) tracks.set(id, Buffer.from(JSON.stringify(t)));
+    if (opts.modelsDir) {
+      modelVersion = resolveModelDir(opts.modelsDir).version;
+      model = await loadModel(opts.modelsDir);
+    }
     fleet = build(source ? source.predictions() : opts.predictions ?? (await readPredictions(opts.predictionsFile!)));
   } catch (e) {
     closeStores();
@@ -268,14 +286,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       if (!file) throw new HttpError(404, `no image for vehicle ${id.slice(0, 200)}`);
       return send(res, 200, Buffer.isBuffer(file) ? file : readFileSync(file), 'image/png');
     }
-    const m = /^\/api\/vehicles\/([^/]+)(\/review)?$/.exec(path);
+    const m = /^\/api\/vehicles\/([^/]+)(\/review|\/track)?$/.exec(path);
     if (m) {
       const id = decodePathPart(m[1]);
       const v = fleet.get(id);
       if (!v) throw new HttpError(404, `unknown vehicle ${id.slice(0, 200)}`);
+      if (get && m[2] === '/track') {
+        const t = tracks.get(id);
+        if (!t) throw new HttpError(404, `no track for vehicle ${id.slice(0, 200)}${opts.tracksFile ? '' : ' (start the dashboard with --input LOG)'}`);
+        return send(res, 200, t);
+      }
       if (get && !m[2]) {
-        const fromStore = source ? { labelHistory: source.labelHistory(id), features: source.features(id), images: source.imageNames(id) } : {};
-        return send(res, 200, { ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, history: store.history(id), ...fromStore });
+        const features = source?.features(id) ?? null;
+        const fromStore = source ? { labelHistory: source.labelHistory(id), features, images: source.imageNames(id) } : {};
+        const explanation = model && features ? { ...explainVehicle(model, features), modelVersion } : null;
+        return send(res, 200, { ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, hasTrack: tracks.has(id), history: store.history(id), ...fromStore, explanation });
       }
       if (req.method === 'POST' && m[2]) {
         checkWrite(req.headers);

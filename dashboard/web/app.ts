@@ -2,6 +2,8 @@
 // attribute values through the DOM): an id, note or verdict holding markup shows as that markup's
 // characters. The page's own markup lives in index.html; the CSP allows no inline script or style.
 
+import { trackMap, type Track } from './map.js';
+
 interface Review { vehicleId: string; verdict: string; note: string; reviewer: string; at: number }
 interface Row {
   vehicleId: string; label: string; pShared: number; pRf: number | null; pCnn: number | null; flags: string[];
@@ -9,7 +11,13 @@ interface Row {
   modelVersion?: string; scoredAt?: number; stale?: boolean; flips?: number;
 }
 interface LabelChange { previous: string | null; label: string; pShared: number; modelVersion: string; scoredAt: number; flags: string[] }
-interface Detail extends Row { hasImage: boolean; history: Review[]; labelHistory?: LabelChange[]; features?: Record<string, number> | null }
+interface Explanation {
+  features: { column: string; value: number; contribution: number }[]; pRf: number; bias: number; members: number;
+  ensemble: { combine: string; weightRf: number; threshold: number; rule: string; zRf: number }; modelVersion: string | null;
+}
+interface Detail extends Row {
+  hasImage: boolean; hasTrack?: boolean; history: Review[]; labelHistory?: LabelChange[]; features?: Record<string, number> | null; explanation?: Explanation | null;
+}
 interface ModelInfo {
   current: { id: string; createdAt: string; summary: { rounds: number; agreement: number | null; domainDistance: { before: number; after: number } | null; f1: number | null; members: number; stopReason: string } } | null;
   versions: number; vehiclesByVersion: Record<string, number>;
@@ -205,6 +213,8 @@ function renderDetail(r: Detail): void {
     note,
     state.session.reviewer === null && h('p', { class: 'muted' }, state.session.writable ? 'Sign in with a review token to record a verdict.' : 'This server is read-only: it takes no verdicts.'),
     r.modelVersion !== undefined && h('p', { class: 'muted' }, `model ${r.modelVersion} · scored ${when(r.scoredAt ?? 0)}`),
+    r.hasTrack && h('div', { class: 'map-slot' }, h('p', { class: 'muted' }, 'loading the track…')),
+    r.explanation && explanationOf(r),
     r.labelHistory !== undefined && h('h3', {}, 'label history'),
     r.labelHistory !== undefined && h('ol', { class: 'label-history' }, ...r.labelHistory.map((x) => h('li', {}, `${when(x.scoredAt)} `,
       x.previous ? h('span', { class: cls(x.previous) }, x.previous) : 'first label', ' → ', h('b', { class: cls(x.label) }, x.label),
@@ -215,6 +225,39 @@ function renderDetail(r: Detail): void {
     h('ol', {}, ...r.history.map((x) => h('li', {}, `${when(x.at)} ${x.reviewer || 'anonymous'}: `, h('b', { class: cls(x.verdict) }, x.verdict), x.note ? ' ' + x.note : ''))),
   ));
   $('detail').querySelector('ol:not(.label-history)')!.id = 'history';
+  if (r.hasTrack) void loadTrack(r.vehicleId);
+}
+
+async function loadTrack(id: string): Promise<void> {
+  const t = await api<Track>('/api/vehicles/' + encodeURIComponent(id) + '/track');
+  const slot = document.querySelector('#detail .map-slot');
+  if (slot && document.querySelector('#detail h2')?.textContent === id) slot.replaceChildren(trackMap(t));
+}
+
+/** The forest's largest per-feature credits, the CNN and the ensemble's cut. */
+function explanationOf(r: Detail): HTMLElement {
+  const e = r.explanation!;
+  const top = e.features.slice(0, 8);
+  const max = Math.max(1e-9, ...top.map((f) => Math.abs(f.contribution)));
+  const rows = top.map((f) => {
+    const bar = h('i', { class: f.contribution >= 0 ? 'pos' : 'neg' });
+    bar.style.width = ((Math.abs(f.contribution) / max) * 100).toFixed(0) + '%';
+    return h('tr', {}, h('td', { title: f.column }, f.column), h('td', {}, Number.isFinite(f.value) ? f.value.toFixed(2) : '–'),
+      h('td', { class: 'contrib' }, h('span', { class: 'cbar' }, bar), (f.contribution >= 0 ? '+' : '') + f.contribution.toFixed(3)));
+  });
+  const ens = e.ensemble;
+  const cut = ens.combine === 'logit'
+    ? `z = ${ens.weightRf.toFixed(2)}·logit(p_rf) + ${(1 - ens.weightRf).toFixed(2)}·logit(p_cnn); shared when z > ${ens.threshold.toFixed(2)} (${ens.rule}); forest's logit ${ens.zRf.toFixed(2)}`
+    : `p = ${ens.weightRf.toFixed(2)}·p_rf + ${(1 - ens.weightRf).toFixed(2)}·p_cnn; shared when p ≥ 0.5 (${ens.rule})`;
+  return h('div', { class: 'explain' },
+    h('h3', {}, 'why: the forest (M1)'),
+    h('p', { class: 'muted' }, `P(shared) ${e.bias.toFixed(3)} before any split, ${e.pRf.toFixed(3)} after this vehicle's paths${e.members > 1 ? ` (mean of ${e.members} members)` : ''}; tree path attribution, largest credits first`),
+    h('table', { class: 'explain-features' }, h('tbody', {}, ...rows)),
+    h('h3', {}, 'the ensemble and its cut'),
+    h('p', { class: 'muted' }, `p_rf ${fmt(r.pRf)} · p_cnn ${fmt(r.pCnn)} → p_shared ${fmt(r.pShared)}`),
+    h('p', { class: 'muted' }, cut),
+    e.modelVersion !== null && e.modelVersion !== r.modelVersion && h('p', { class: 'tag warn' }, `explained by version ${e.modelVersion}; the label is from ${r.modelVersion ?? '?'}`),
+  );
 }
 
 async function select(i: number): Promise<void> {

@@ -10,6 +10,9 @@ export const command: Command = {
   options: {
     db: { type: 'string', arg: 'FILE', help: 'the store from `cotrans run` / `classify --db` / `cotrans stream`: latest labels, polled every second; reviews are written into it' },
     pred: { type: 'string', arg: 'FILE', help: 'instead of --db: predictions.csv from `cotrans classify` (re-read when it changes; no model version, label history or stored images)' },
+    input: { type: 'string', arg: 'LOG', help: "GPS log (file or directory) the vehicles' week tracks are read from once at start, for the map (the store keeps no fixes)" },
+    tz: { type: 'string', arg: 'Area/City', help: "time zone of --input's days (default: city.json next to it, else UTC)" },
+    models: { type: 'string', arg: 'DIR', help: "model directory: its current version explains each label (the forest's per-feature contributions, the ensemble and its cut); needs --db (the stored features)" },
     images: { type: 'string', arg: 'DIR', help: 'trajectory PNGs from `cotrans features --images`' },
     truth: { type: 'string', arg: 'FILE', help: 'labels.csv to show truth beside predictions (evaluation only)' },
     reviews: { type: 'string', arg: 'FILE', help: 'with --pred: SQLite file that keeps reviewers\' verdicts (default reviews.sqlite); with --db they go into the store' },
@@ -19,6 +22,10 @@ export const command: Command = {
     port: { type: 'string', arg: 'PORT', help: 'port (0 picks a free one)', default: '8080' },
   },
   details: [
+    'The map: each vehicle\'s week from --input, coloured by day, stops (150 m, 15 min) marked, drawn as SVG',
+    'in the page (no tile server: nothing leaves the machine); wheel zooms, drag pans. At most 2,000 fixes a',
+    'vehicle are kept, evenly thinned. The explanation (--models with --db): tree path attribution of the',
+    'forest (M1) on the latest scoring\'s stored features, the ensemble weight and the cut.',
     'With --db the vehicles are the store\'s latest labels; labels and reviews that other processes commit',
     '(`cotrans stream`, a later `cotrans run`, another dashboard) appear within a second, without a restart.',
     'The summary shows the model version that scored last with its training summary; a vehicle page shows',
@@ -33,6 +40,7 @@ export const command: Command = {
   ].join('\n'),
   examples: [
     'cotrans dashboard --db out/cotrans.sqlite --token-file tokens.txt',
+    'cotrans dashboard --db out/cotrans.sqlite --input out/target/points.csv.gz --models out/models --token-file tokens.txt',
     'cotrans dashboard --pred out/predictions.csv --images out/images',
     'printf "ana:$(openssl rand -hex 16)\\nbo:$(openssl rand -hex 16)\\n" > tokens.txt && cotrans dashboard --pred out/predictions.csv --token-file tokens.txt',
     'COTRANS_DASHBOARD_TOKEN=ana:0123456789abcdef0123 cotrans dashboard --pred out/predictions.csv --truth out/target/labels.csv --port 0',
@@ -45,6 +53,11 @@ export const command: Command = {
     if (!db && !pred) throw new UserError('--db FILE (the store) or --pred FILE (predictions.csv) is required');
     if (db && args.values.reviews !== undefined) throw new UserError('--reviews: with --db the reviews are kept in the store');
     const images = str(args, 'images');
+    const input = str(args, 'input');
+    const modelsDir = str(args, 'models');
+    if (modelsDir && !db) throw new UserError('--models: needs --db (the explanation reads the features stored with each scoring)');
+    const learn = input ? await import('@cotrans/cotrans') : null;
+    const tracksTz = input ? await learn!.resolveTz(input, str(args, 'tz'), '--tz', 'UTC') : undefined;
     if (images && !(existsSync(images) && statSync(images).isDirectory())) throw new UserError(`--images ${images}: not a directory`);
     const truthPath = str(args, 'truth');
     const tokenFile = str(args, 'token-file');
@@ -53,6 +66,8 @@ export const command: Command = {
     const dash = await startDashboard({
       ...(db ? { storeFile: db } : { predictionsFile: pred!, reviewsDb: str(args, 'reviews') ?? 'reviews.sqlite' }),
       ...(truthPath ? { truth: await readTruth(truthPath) } : {}),
+      ...(input ? { tracksFile: input, tracksTz } : {}),
+      ...(modelsDir ? { modelsDir } : {}),
       ...(images ? { imagesDir: images } : {}),
       tokens,
       allowHosts,
