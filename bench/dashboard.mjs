@@ -1,25 +1,28 @@
 // npm run bench:dashboard [-- VEHICLES REVIEWS SECONDS CONNECTIONS ROUNDS]: latency of the review dashboard
-// at fleet size (default 10,000 vehicles, 200,000 stored reviews, 50 keep-alive clients, 5 s per URL,
+// over a store at fleet size (default 10,000 labelled vehicles with features and a label history,
+// 200,000 stored reviews, 50 keep-alive clients, 5 s per URL,
 // 3 rounds alternating dashboard and peer, the median round reported: a shared machine is noisy),
 // against a named peer in the same run: a bare node:http server answering the same bytes from
 // precomputed buffers. Loopback only; each server runs in its own process, autocannon in this one.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { mulberry32 as rng } from '../cotrans/dist/index.js';
+import { FEATURE_COLUMNS } from '../features/dist/index.js';
+import { mulberry32 as rng, migrateLabels, recordLabels, recordModelVersion } from '../cotrans/dist/index.js';
+import { openStore } from '../ingest/dist/index.js';
 
 const TARGET_P99_MS = 50;
 const TOKEN = 'bench-0123456789abcdef';
 
 if (process.argv[2] === '--serve-dashboard') {
   const { startDashboard } = await import('../dashboard/dist/index.js');
-  const [file, db] = process.argv.slice(3);
+  const [db] = process.argv.slice(3);
   const t0 = performance.now();
-  const dash = await startDashboard({ predictionsFile: file, reviewsDb: db, tokens: [{ reviewer: 'bench', token: TOKEN }] });
+  const dash = await startDashboard({ storeFile: db, tokens: [{ reviewer: 'bench', token: TOKEN }] });
   process.send({ url: dash.url, startMs: performance.now() - t0 });
   process.on('message', (m) => { if (m === 'rss') process.send({ rss: process.memoryUsage().rss }); });
 } else if (process.argv[2] === '--serve-peer') {
@@ -69,18 +72,28 @@ async function main() {
   try {
     const r = rng(14);
     const ids = Array.from({ length: vehicles }, (_, i) => `veh-${String(i).padStart(6, '0')}`);
-    const lines = ['vehicle_id,label,p_shared,p_rf,p_cnn,flags'];
-    for (const id of ids) {
+    const db = join(dir, 'cotrans.sqlite');
+    const T0 = Date.UTC(2026, 2, 2);
+    const scoring = (id, version, at) => {
       const p = r();
-      lines.push(`${id},${p >= 0.5 ? 'shared' : 'private'},${p.toFixed(4)},${r().toFixed(4)},${r().toFixed(4)},${r() < 0.05 ? 'too_few_points' : ''}`);
-    }
-    const file = join(dir, 'predictions.csv');
-    writeFileSync(file, lines.join('\n') + '\n');
-    const db = join(dir, 'reviews.sqlite');
+      return {
+        vehicleId: id, label: p >= 0.5 ? 'shared' : 'private', pShared: p, pRf: r(), pCnn: r(), modelVersion: version,
+        windowStart: at - 8 * 864e5, windowEnd: at - 864e5, points: 1200, scoredAt: at, flags: r() < 0.05 ? ['too_few_points'] : [],
+        features: Object.fromEntries(FEATURE_COLUMNS.map((c) => [c, r()])),
+      };
+    };
     {
-      // The dashboard's own store creates the schema (with its latest-review trigger); rows go in raw.
+      // The learning stage's tables with two scorings of every vehicle by two versions (a label
+      // history), then the dashboard's own tables (with the latest-review trigger); reviews go in raw.
+      const store = openStore(db);
+      migrateLabels(store);
+      for (const [k, v] of ['20260301T000000Z-aaaaaaaa', '20260308T000000Z-bbbbbbbb'].entries()) {
+        recordModelVersion(store, { id: v, createdAt: new Date(T0 + k * 7 * 864e5).toISOString(), summary: { rounds: 8, agreement: 0.9, domainDistance: { before: 0.4, after: 0.1 }, f1: null, members: 3, predictedSharedShare: 0.4, stopReason: 'converged' } });
+        recordLabels(store, ids.map((id) => scoring(id, v, T0 + k * 7 * 864e5)));
+      }
       const { ReviewStore } = await import('../dashboard/dist/index.js');
-      new ReviewStore(db).close();
+      new ReviewStore(store);
+      store.close();
       const d = new Database(db);
       const ins = d.prepare('INSERT INTO reviews (vehicle_id, verdict, note, reviewer, at) VALUES (?, ?, ?, ?, ?)');
       const verdicts = ['shared', 'private', 'unsure'];
@@ -89,12 +102,12 @@ async function main() {
       })();
       d.close();
     }
-    console.log(`dashboard bench: ${vehicles} vehicles, ${reviews} stored reviews, ${connections} keep-alive clients, ${seconds} s per URL, median of ${rounds} rounds, loopback; peer: bare node:http answering the same bytes from buffers`);
+    console.log(`dashboard bench: a store of ${vehicles} vehicles (2 scorings each, 32 features a scoring), ${reviews} stored reviews, ${connections} keep-alive clients, ${seconds} s per URL, median of ${rounds} rounds, loopback; peer: bare node:http answering the same bytes from buffers`);
 
-    const dashChild = child(['--serve-dashboard', file, db]);
+    const dashChild = child(['--serve-dashboard', db]);
     const { url, startMs } = await dashChild.next();
-    console.log(`dashboard start (read predictions, index, load latest reviews): ${startMs.toFixed(0)} ms`);
-    const paths = [['/api/summary', 'application/json; charset=utf-8'], ['/api/vehicles?limit=100', 'application/json; charset=utf-8'], ['/', 'text/html; charset=utf-8']];
+    console.log(`dashboard start (read the latest labels, index, load latest reviews): ${startMs.toFixed(0)} ms`);
+    const paths = [['/api/summary', 'application/json; charset=utf-8'], ['/api/vehicles?limit=100', 'application/json; charset=utf-8'], ['/api/vehicles/veh-000042', 'application/json; charset=utf-8'], ['/', 'text/html; charset=utf-8']];
     const bodies = [];
     for (const [path, type] of paths) bodies.push({ path, type, body: Buffer.from(await (await fetch(new URL(path, url))).arrayBuffer()).toString('base64') });
     const peerChild = child(['--serve-peer']);
@@ -127,6 +140,32 @@ async function main() {
       const o = median(runs);
       rows.push({ path: '/api/vehicles (varied)', ours: o });
       console.log(`${'/api/vehicles, varied'.padEnd(24)} dashboard ${fmt(o)} over ${varied.length} distinct pages (8 sorts/filters x every offset; no peer: it would need every page precomputed)`);
+    }
+
+    {
+      // Vehicle pages: the row, its reviews, label history and features, read from the store per request.
+      const details = Array.from({ length: 2000 }, () => `/api/vehicles/${ids[Math.floor(r() * ids.length)]}`);
+      const runs = [];
+      for (let i = 0; i < rounds; i++) runs.push(checked('vehicle pages', await load(url, seconds, connections, details)));
+      const o = median(runs);
+      rows.push({ path: '/api/vehicles/:id (varied)', ours: o });
+      console.log(`${'/api/vehicles/:id, varied'.padEnd(24)} dashboard ${fmt(o)} over ${details.length} vehicles`);
+    }
+
+    {
+      // Another process commits a scoring of a tenth of the fleet (new vehicles): time until the API shows them.
+      const extra = Array.from({ length: Math.ceil(vehicles / 10) }, (_, i) => `new-${String(i).padStart(6, '0')}`);
+      const w = openStore(db);
+      const t0 = performance.now();
+      recordLabels(w, extra.map((id) => scoring(id, '20260308T000000Z-bbbbbbbb', T0 + 8 * 864e5)));
+      const tCommit = performance.now() - t0;
+      w.close();
+      for (;;) {
+        const s = await (await fetch(new URL('api/summary', url))).json();
+        if (s.total === vehicles + extra.length) break;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      console.log(`labels committed by another process (${extra.length} new vehicles, commit ${tCommit.toFixed(0)} ms): shown by the API ${(performance.now() - t0 - tCommit).toFixed(0)} ms after the commit (poll every 1 s, then a rebuild)`);
     }
 
     // A verdict invalidates what depends on reviews: time the first answers after one.

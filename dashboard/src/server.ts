@@ -132,6 +132,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const authenticate = makeAuthenticator(opts.tokens ?? []);
   const writable = (opts.tokens ?? []).length > 0;
   const images = new LruCache<string, string | null>(opts.imageCacheSize ?? DEFAULT_IMAGE_CACHE);
+  /** Vehicle pages as sent, until the fleet is rebuilt or the vehicle gains a review. */
+  const details = new LruCache<string, Buffer>(opts.imageCacheSize ?? DEFAULT_IMAGE_CACHE);
 
   const build = (predictions: readonly Prediction[]): Fleet => {
     const f = new Fleet(predictions, opts.truth);
@@ -173,13 +175,17 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     fleet = build(source!.predictions());
     generation++;
     images.clear();
+    details.clear();
     log(`dashboard: ${why} ${opts.storeFile} (${fleet.vehicles.length} vehicles)`);
   };
   const pollStore = () => {
     try {
       const changed = source!.poll();
       if (changed.labels) rebuildFromStore('new labels in');
-      else for (const r of changed.reviews) fleet.setReview(r);
+      else for (const r of changed.reviews) {
+        fleet.setReview(r);
+        details.delete(r.vehicleId);
+      }
     } catch (e) {
       log(`dashboard: kept the previous labels: ${(e as Error).message}`);
     }
@@ -197,6 +203,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     fleet = build(predictions);
     generation++;
     images.clear();
+    details.clear();
     log(`dashboard: re-read ${opts.predictionsFile} (${fleet.vehicles.length} vehicles)`);
   };
   const onChange = (cur: Stats, prev: Stats) => {
@@ -297,16 +304,22 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         return send(res, 200, t);
       }
       if (get && !m[2]) {
-        const features = source?.features(id) ?? null;
-        const fromStore = source ? { labelHistory: source.labelHistory(id), features, images: source.imageNames(id) } : {};
-        const explanation = model && features ? { ...explainVehicle(model, features), modelVersion } : null;
-        return send(res, 200, { ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, hasTrack: tracks.has(id), history: store.history(id), ...fromStore, explanation });
+        let body = details.get(id);
+        if (!body) {
+          const features = source?.features(id) ?? null;
+          const fromStore = source ? { labelHistory: source.labelHistory(id), features, images: source.imageNames(id) } : {};
+          const explanation = model && features ? { ...explainVehicle(model, features), modelVersion } : null;
+          body = Buffer.from(JSON.stringify({ ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, hasTrack: tracks.has(id), history: store.history(id), ...fromStore, explanation }));
+          details.set(id, body);
+        }
+        return send(res, 200, body);
       }
       if (req.method === 'POST' && m[2]) {
         checkWrite(req.headers);
         const review = validateReview(await readJson(req), id, reviewerOf(req));
         store.add(review);
         fleet.setReview(review);
+        details.delete(id);
         return send(res, 201, review);
       }
       throw new HttpError(405, `${req.method} not allowed on ${path}`);

@@ -64,22 +64,26 @@ describe('dashboard over the store', () => {
     const h = (await getJson('api/vehicles/car-1')).labelHistory;
     expect(h.map((x: { label: string; modelVersion: string }) => `${x.label}@${x.modelVersion.slice(-8)}`)).toEqual(['private@aaaaaaaa', 'shared@bbbbbbbb']);
 
-    // a verdict written by another dashboard process into the same store
+    // a verdict written by another dashboard process into the same store (its page was cached before)
+    expect((await getJson('api/vehicles/van-9')).review).toBeNull();
     const other = new ReviewStore(db);
     other.add({ vehicleId: 'van-9', verdict: 'shared', note: 'seen at a depot', reviewer: 'bo', at: Date.now() });
     await until(async () => (await getJson('api/summary')).reviewed === 1);
     expect(ids(await getJson('api/vehicles?reviewed=1'))).toEqual(['van-9']);
+    expect((await getJson('api/vehicles/van-9')).review).toMatchObject({ verdict: 'shared', reviewer: 'bo' });
     db.close();
   });
 
   it('writes reviews into the store under its own schema version, with the token\'s reviewer', async () => {
     const { path, db } = makeStore();
     dash = await startDashboard({ storeFile: path, tokens: TOKENS, watchIntervalMs: 50 });
+    expect((await getJson('api/vehicles/car-2')).history).toEqual([]);
     const r = await fetch(new URL('api/vehicles/car-2/review', dash.url), { method: 'POST', headers: writeHeaders(TOKENS[1].token), body: JSON.stringify({ verdict: 'shared', note: 'two drivers' }) });
     expect(r.status).toBe(201);
     expect(schemaVersion(db, REVIEWS_COMPONENT)).toBe(1);
     expect(db.prepare('SELECT vehicle_id, verdict, reviewer, note FROM reviews').all()).toEqual([{ vehicle_id: 'car-2', verdict: 'shared', reviewer: 'bo', note: 'two drivers' }]);
     expect((await getJson('api/summary')).reviewed).toBe(1);
+    expect((await getJson('api/vehicles/car-2')).history.map((h: { reviewer: string }) => h.reviewer)).toEqual(['bo']);
     db.close();
   });
 
