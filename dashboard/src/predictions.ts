@@ -15,7 +15,7 @@ export interface Prediction {
   modelVersion?: string;
   scoredAt?: number;
   windowEnd?: number;
-  /** From the store: scored by an older model version, or its window ends a day or more before the fleet's newest. */
+  /** From the store: scored by an older model version than the current one, or a day or more before the fleet's newest scoring. */
   stale?: boolean;
   /** From the store: how often the label changed between shared and private across scorings. */
   flips?: number;

@@ -10,7 +10,7 @@ import { LABELS_COMPONENT, LABEL_MIGRATIONS, labelHistory, latestLabels, modelVe
 import type { Prediction } from './predictions.js';
 import { ReviewStore, type Review } from './reviews.js';
 
-/** A label is stale when its window ends this long before the fleet's newest window ends. */
+/** A label is stale when it was scored this long before the fleet's newest scoring (the vehicle was not re-scored). */
 export const STALE_AFTER_MS = 24 * 3600 * 1000;
 
 export interface ModelInfo {
@@ -65,7 +65,7 @@ export class StoreSource {
   predictions(): Prediction[] {
     const rows = latestLabels(this.db);
     const current = this.model().current?.id;
-    const newestEnd = rows.reduce((m, r) => Math.max(m, r.windowEnd), 0);
+    const newest = rows.reduce((m, r) => Math.max(m, r.scoredAt), 0);
     const flips = new Map((prepared(this.db, 'SELECT vehicle_id AS id, count(*) AS n FROM label_history WHERE previous IS NOT NULL AND previous <> label GROUP BY vehicle_id').all() as { id: string; n: number }[]).map((r) => [r.id, r.n]));
     return rows.map((r) => ({
       vehicleId: r.vehicleId,
@@ -78,7 +78,7 @@ export class StoreSource {
       scoredAt: r.scoredAt,
       windowEnd: r.windowEnd,
       flips: flips.get(r.vehicleId) ?? 0,
-      stale: (current !== undefined && r.modelVersion !== current) || newestEnd - r.windowEnd > STALE_AFTER_MS,
+      stale: (current !== undefined && r.modelVersion !== current) || newest - r.scoredAt > STALE_AFTER_MS,
     }));
   }
 

@@ -86,7 +86,7 @@ export const scoring = (id: string, label: 'shared' | 'private', p: number, vers
   windowStart: windowEnd - 7 * DAY, windowEnd, points: 500, scoredAt, flags: [], features: { night_share: p / 2, active_days: 7 },
 });
 
-/** A store with one model version, three labelled vehicles (car-2's window is old) and taxi-1's image; the connection stays open. */
+/** A store with one model version, three labelled vehicles (car-2 was scored four days before the others) and taxi-1's image; the connection stays open. */
 export function makeStore(): { path: string; db: Db } {
   const path = join(mkdtempSync(join(tmpdir(), 'cotrans-dash-store-')), 'cotrans.sqlite');
   const db = openStore(path);
@@ -95,7 +95,7 @@ export function makeStore(): { path: string; db: Db } {
   recordLabels(db, [
     scoring('taxi-1', 'shared', 0.9, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY),
     scoring('car-1', 'private', 0.1, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY),
-    scoring('car-2', 'private', 0.45, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY, T0 + 3 * DAY),
+    scoring('car-2', 'private', 0.45, '20260301T000000Z-aaaaaaaa', T0 + 4 * DAY, T0 + 3 * DAY),
   ]);
   recordImages(db, 'taxi-1', [{ name: 'aggregate.png', png: Buffer.from('\x89PNG fake bytes') }]);
   return { path, db };

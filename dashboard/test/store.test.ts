@@ -33,7 +33,7 @@ describe('dashboard over the store', () => {
     expect(s).toMatchObject({ total: 3, shared: 1, private: 2, stale: 1 });
     expect(s.model.current).toMatchObject({ id: '20260301T000000Z-aaaaaaaa', summary: { rounds: 4, agreement: 0.93, domainDistance: { before: 0.41, after: 0.12 } } });
     expect(s.model.vehiclesByVersion).toEqual({ '20260301T000000Z-aaaaaaaa': 3 });
-    // car-2's window ends four days before the fleet's newest
+    // car-2 was last scored four days before the rest of the fleet
     expect(ids(await getJson('api/vehicles?stale=1'))).toEqual(['car-2']);
     const d = await getJson('api/vehicles/taxi-1');
     expect(d).toMatchObject({ modelVersion: '20260301T000000Z-aaaaaaaa', scoredAt: T0 + 8 * DAY, hasImage: true, images: ['aggregate.png'], features: { night_share: 0.45, active_days: 7 } });

@@ -35,9 +35,11 @@ export const command: Command = {
   3. kafka start (a local broker in DIR/kafka; jars fetched by Maven on first use), replay the target
      log into gps.points, consume it into per-vehicle 7-day windows in DIR/windows.sqlite (offsets
      stored with the state), kafka stop
-  4. classify the consumed windows -> DIR/predictions.csv, trajectory PNGs -> DIR/images
+  4. classify the consumed windows -> DIR/predictions.csv and the store DIR/cotrans.sqlite (labels,
+     features, images), trajectory PNGs -> DIR/images
   5. evaluate against the hidden truth -> DIR/report.md
-  6. dashboard on 127.0.0.1:PORT (Ctrl-C to stop)
+  6. dashboard on 127.0.0.1:PORT over the store, with the target log's tracks and the model's
+     explanations; reviews go into the store (Ctrl-C to stop)
 With --offline, step 3 is skipped and the target log file is classified directly.`,
   examples: ['cotrans demo', 'cotrans demo --vehicles 1000 --out /tmp/demo --port 0', 'cotrans demo --offline --no-serve'],
   async run(args) {
@@ -59,7 +61,7 @@ With --offline, step 3 is skipped and the target log file is classified directly
       '--target', dir('target/points.csv.gz'), '--models', dir('models'), '--epochs', epochs, '--seed', String(seed),
     ]);
 
-    const classify = ['--models', dir('models'), '--out', dir('predictions.csv'), '--images', dir('images')];
+    const classify = ['--models', dir('models'), '--out', dir('predictions.csv'), '--images', dir('images'), '--db', dir('cotrans.sqlite'), '--db-images'];
     if (bool(args, 'offline')) {
       await invoke('classify', [...classify, '--input', dir('target/points.csv.gz')]);
     } else {
@@ -80,8 +82,8 @@ With --offline, step 3 is skipped and the target log file is classified directly
 
     if (bool(args, 'no-serve')) return 0;
     await invoke('dashboard', [
-      '--pred', dir('predictions.csv'), '--images', dir('images'), '--truth', dir('target/labels.csv'),
-      '--reviews', dir('reviews.sqlite'), '--port', str(args, 'port') ?? '8080',
+      '--db', dir('cotrans.sqlite'), '--input', dir('target/points.csv.gz'), '--models', dir('models'),
+      '--truth', dir('target/labels.csv'), '--port', str(args, 'port') ?? '8080',
     ]);
     return 0;
   },
