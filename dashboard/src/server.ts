@@ -221,6 +221,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     return images.get(id) ?? null;
   };
 
+  // per fleet rebuild only (a review changes no feature): one pass over the stored features
+  let dist: { generation: number; value: ReturnType<StoreSource['featureDistributions']> } | null = null;
+  const distributions = () => {
+    if (dist?.generation !== generation) dist = { generation, value: source?.featureDistributions() ?? {} };
+    return dist.value;
+  };
   const summaryBody = perVersion(() => Buffer.from(JSON.stringify({ ...fleet.summary(), model: source?.model() ?? null })));
 
   const reviewsCsv = perVersion((): string => {
@@ -309,7 +315,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
           const features = source?.features(id) ?? null;
           const fromStore = source ? { labelHistory: source.labelHistory(id), features, images: source.imageNames(id) } : {};
           const explanation = model && features ? { ...explainVehicle(model, features), modelVersion } : null;
-          body = Buffer.from(JSON.stringify({ ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, hasTrack: tracks.has(id), history: store.history(id), ...fromStore, explanation }));
+          const dist = distributions();
+          const shown = explanation ? explanation.features.slice(0, 8).map((f) => f.column) : Object.keys(features ?? {});
+          const classes = features ? Object.fromEntries(shown.filter((c) => dist[c]).map((c) => [c, { value: features[c], ...dist[c] }])) : null;
+          body = Buffer.from(JSON.stringify({ ...v, review: fleet.reviewOf(id), hasImage: imageOf(id) !== null, hasTrack: tracks.has(id), history: store.history(id), ...fromStore, explanation, distributions: classes }));
           details.set(id, body);
         }
         return send(res, 200, body);

@@ -21,6 +21,10 @@ export interface ModelInfo {
   vehiclesByVersion: Record<string, number>;
 }
 
+export const QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
+/** Column -> per label the QUANTILES of its values (null when no vehicle of that label has one). */
+export type FeatureDistributions = Record<string, { shared: number[] | null; private: number[] | null; n: { shared: number; private: number } }>;
+
 export interface PollResult {
   /** The latest labels changed: the fleet is to be rebuilt. */
   labels: boolean;
@@ -103,6 +107,32 @@ export class StoreSource {
     const used = new Set(by.map((r) => r.v));
     const current = [...versions].reverse().find((v) => used.has(v.id)) ?? versions[versions.length - 1] ?? null;
     return { current, versions: versions.length, vehiclesByVersion: Object.fromEntries(by.map((r) => [r.v, r.n])) };
+  }
+
+  /**
+   * Per feature column and label: the 10th, 25th, 50th, 75th and 90th percentiles of the latest
+   * scoring's features over the fleet (one pass over scoring_features; the caller caches it per
+   * fleet rebuild).
+   */
+  featureDistributions(): FeatureDistributions {
+    const rows = prepared(this.db, `SELECT l.label AS label, f.features AS features FROM vehicle_labels l
+      JOIN scoring_features f ON f.vehicle_id = l.vehicle_id AND f.scored_at = l.scored_at`).all() as { label: string; features: string }[];
+    const values = new Map<string, { shared: number[]; private: number[] }>();
+    for (const r of rows) {
+      const side = r.label === 'shared' ? 'shared' : 'private';
+      for (const [col, v] of Object.entries(JSON.parse(r.features) as Record<string, number | null>)) {
+        if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+        let e = values.get(col);
+        if (!e) values.set(col, (e = { shared: [], private: [] }));
+        e[side].push(v);
+      }
+    }
+    const q = (xs: number[]) => {
+      if (!xs.length) return null;
+      xs.sort((a, b) => a - b);
+      return QUANTILES.map((p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]);
+    };
+    return Object.fromEntries([...values].map(([col, e]) => [col, { shared: q(e.shared), private: q(e.private), n: { shared: e.shared.length, private: e.private.length } }]));
   }
 
   labelHistory(id: string): LabelChange[] {

@@ -92,6 +92,10 @@ describe('vehicle page: map and explanation', () => {
       expect(await page.locator('#track polyline').count()).toBeGreaterThanOrEqual(1);
       expect(await page.locator('#detail .explain-features tr').count()).toBe(8);
       expect(await page.locator('#detail .explain').textContent()).toMatch(/shared when z > -?\d+\.\d\d/);
+      // the explanation's eight columns against each class's distribution
+      expect(await page.locator('#detail .dist-table tr').count()).toBe(8);
+      expect(await page.locator('#detail .dist-table .box.shared').count()).toBe(8);
+      expect(await page.locator('#detail .dist-table .mark').count()).toBe(8);
       await page.locator('#track').scrollIntoViewIfNeeded();
       const before = await page.locator('#track').getAttribute('viewBox');
       const box = (await page.locator('#track').boundingBox())!;
@@ -107,7 +111,9 @@ describe('vehicle page: map and explanation', () => {
       expect(panned[0]).toBeLessThan(zoomed[0]);
       await page.locator('#detail').screenshot({ path: ARTIFACTS + 'vehicle-map-explanation.png' });
       await page.screenshot({ path: ARTIFACTS + 'store-vehicle-page.png', fullPage: true });
-      process.stdout.write(`screenshots: ${ARTIFACTS}vehicle-map-explanation.png ${ARTIFACTS}store-vehicle-page.png\n`);
+      await page.locator('#detail .distributions').scrollIntoViewIfNeeded();
+      await page.locator('#detail').screenshot({ path: ARTIFACTS + 'vehicle-explanation.png' });
+      process.stdout.write(`screenshots: ${ARTIFACTS}vehicle-map-explanation.png ${ARTIFACTS}vehicle-explanation.png ${ARTIFACTS}store-vehicle-page.png\n`);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -37,6 +37,9 @@ describe('dashboard over the store', () => {
     expect(ids(await getJson('api/vehicles?stale=1'))).toEqual(['car-2']);
     const d = await getJson('api/vehicles/taxi-1');
     expect(d).toMatchObject({ modelVersion: '20260301T000000Z-aaaaaaaa', scoredAt: T0 + 8 * DAY, hasImage: true, images: ['aggregate.png'], features: { night_share: 0.45, active_days: 7 } });
+    // the vehicle's features against each class's percentiles over the fleet's latest scorings
+    expect(d.distributions.night_share).toEqual({ value: 0.45, shared: [0.45, 0.45, 0.45, 0.45, 0.45], private: [0.05, 0.05, 0.225, 0.225, 0.225], n: { shared: 1, private: 2 } });
+    expect(d.distributions.active_days.n).toEqual({ shared: 1, private: 2 });
     expect(d.labelHistory.map((h: { label: string; previous: string | null }) => [h.previous, h.label])).toEqual([[null, 'shared']]);
     const img = await fetch(new URL('images/taxi-1.png', dash.url));
     expect(img.headers.get('content-type')).toBe('image/png');

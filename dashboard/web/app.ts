@@ -15,7 +15,10 @@ interface Explanation {
   features: { column: string; value: number; contribution: number }[]; pRf: number; bias: number; members: number;
   ensemble: { combine: string; weightRf: number; threshold: number; rule: string; zRf: number }; modelVersion: string | null;
 }
+type Quantiles = [number, number, number, number, number];
+interface Distribution { value: number; shared: Quantiles | null; private: Quantiles | null; n: { shared: number; private: number } }
 interface Detail extends Row {
+  distributions?: Record<string, Distribution> | null;
   hasImage: boolean; hasTrack?: boolean; history: Review[]; labelHistory?: LabelChange[]; features?: Record<string, number> | null; explanation?: Explanation | null;
 }
 interface ModelInfo {
@@ -215,6 +218,7 @@ function renderDetail(r: Detail): void {
     r.modelVersion !== undefined && h('p', { class: 'muted' }, `model ${r.modelVersion} · scored ${when(r.scoredAt ?? 0)}`),
     r.hasTrack && h('div', { class: 'map-slot' }, h('p', { class: 'muted' }, 'loading the track…')),
     r.explanation && explanationOf(r),
+    r.distributions && Object.keys(r.distributions).length > 0 && distributionsOf(r.distributions),
     r.labelHistory !== undefined && h('h3', {}, 'label history'),
     r.labelHistory !== undefined && h('ol', { class: 'label-history' }, ...r.labelHistory.map((x) => h('li', {}, `${when(x.scoredAt)} `,
       x.previous ? h('span', { class: cls(x.previous) }, x.previous) : 'first label', ' → ', h('b', { class: cls(x.label) }, x.label),
@@ -232,6 +236,33 @@ async function loadTrack(id: string): Promise<void> {
   const t = await api<Track>('/api/vehicles/' + encodeURIComponent(id) + '/track');
   const slot = document.querySelector('#detail .map-slot');
   if (slot && document.querySelector('#detail h2')?.textContent === id) slot.replaceChildren(trackMap(t));
+}
+
+/** Each key feature: the vehicle's value (a line) against each class's 10-25-50-75-90th percentiles. */
+function distributionsOf(d: Record<string, Distribution>): HTMLElement {
+  const rows = Object.entries(d).map(([col, x]) => {
+    const all = [x.value, ...(x.shared ?? []), ...(x.private ?? [])].filter(Number.isFinite);
+    const lo = Math.min(...all), hi = Math.max(...all);
+    const at = (v: number) => (hi > lo ? ((v - lo) / (hi - lo)) * 100 : 50);
+    const box = (q: Quantiles | null, k: string) => {
+      if (!q) return null;
+      const whisker = h('i', { class: 'whisker ' + k });
+      whisker.style.left = at(q[0]).toFixed(1) + '%';
+      whisker.style.width = Math.max(0.5, at(q[4]) - at(q[0])).toFixed(1) + '%';
+      const body = h('i', { class: 'box ' + k, title: `${k}: p10 ${q[0].toFixed(2)} · p25 ${q[1].toFixed(2)} · median ${q[2].toFixed(2)} · p75 ${q[3].toFixed(2)} · p90 ${q[4].toFixed(2)}` });
+      body.style.left = at(q[1]).toFixed(1) + '%';
+      body.style.width = Math.max(0.5, at(q[3]) - at(q[1])).toFixed(1) + '%';
+      return h('span', { class: 'lane' }, whisker, body);
+    };
+    const mark = h('i', { class: 'mark', title: `this vehicle: ${x.value}` });
+    mark.style.left = at(x.value).toFixed(1) + '%';
+    return h('tr', {}, h('td', { title: col }, col), h('td', {}, Number.isFinite(x.value) ? x.value.toFixed(2) : '–'),
+      h('td', { class: 'dist' }, h('span', { class: 'lanes' }, box(x.shared, 'shared'), box(x.private, 'private'), mark)));
+  });
+  return h('div', { class: 'distributions' },
+    h('h3', {}, 'key features against each class'),
+    h('p', { class: 'muted' }, 'boxes: 25-75th percentile of the fleet\'s shared (top) and private (bottom) labels, whiskers 10-90th; the line is this vehicle'),
+    h('table', { class: 'dist-table' }, h('tbody', {}, ...rows)));
 }
 
 /** The forest's largest per-feature credits, the CNN and the ensemble's cut. */
