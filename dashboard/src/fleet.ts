@@ -39,6 +39,8 @@ export interface VehicleQuery {
   flagged?: boolean;
   stale?: boolean;
   flipped?: boolean;
+  /** A stored feature's range (store only): vehicles whose latest value lies in [min, max]. */
+  feature?: { column: string; min?: number; max?: number };
   /** Vehicle id prefix, case-insensitive. */
   q?: string;
   sort: SortKey;
@@ -74,6 +76,15 @@ export function parseQuery(p: URLSearchParams): VehicleQuery {
   else if (filter === 'flagged') q.flagged = true;
   else if (filter === 'reviewed') q.reviewed = true;
   else if (filter === 'unreviewed') q.reviewed = false;
+  const column = p.get('feature');
+  if (column) {
+    const num = (k: string) => {
+      const v = p.get(k);
+      return v === null || v.trim() === '' || !Number.isFinite(Number(v)) ? undefined : Number(v);
+    };
+    const min = num('fmin'), max = num('fmax');
+    q.feature = { column: column.slice(0, 100), ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  }
   const search = (p.get('q') ?? '').trim().toLowerCase().slice(0, 200);
   if (search) q.q = search;
   return q;
@@ -95,7 +106,7 @@ const CLOSE_OBJECT = Buffer.from('}');
 const NULL = Buffer.from('null');
 const CLOSE_PAGE = Buffer.from(']}');
 
-const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.stale, q.flipped, q.q, q.sort, q.desc].join('|');
+const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.stale, q.flipped, q.feature && `${q.feature.column}:${q.feature.min}:${q.feature.max}`, q.q, q.sort, q.desc].join('|');
 
 const bandOf = (c: number): ConfidenceBand => (c < CONFIDENCE_BANDS.low[1] ? 'low' : c < CONFIDENCE_BANDS.medium[1] ? 'medium' : 'high');
 
@@ -152,7 +163,11 @@ export class Fleet {
   /** Rendered pages, valid until the next review: a crowd on the same view shares one body. */
   private readonly pages = new LruCache<string, { reviewVersion: number; body: Buffer }>(256);
 
-  constructor(predictions: readonly Prediction[], truth?: Truth) {
+  /** Per stored feature column, each vehicle's latest value (NaN where it has none). */
+  private readonly featureValues = new Map<string, Float64Array>();
+  readonly featureColumns: readonly string[];
+
+  constructor(predictions: readonly Prediction[], truth?: Truth, features?: ReadonlyMap<string, Record<string, number>>) {
     this.vehicles = predictions.map((p) => toVehicle(p, truth));
     const n = this.vehicles.length;
     this.vehicles.forEach((v, i) => this.index.set(v.vehicleId, i));
@@ -169,6 +184,17 @@ export class Fleet {
       const rank = new Int32Array(n);
       order.forEach((v, r) => { rank[v] = r; });
       this.orders.set(key, { order, rank });
+    }
+    const columns = new Set<string>();
+    for (const f of features?.values() ?? []) for (const c of Object.keys(f)) columns.add(c);
+    this.featureColumns = [...columns].sort();
+    for (const c of this.featureColumns) {
+      const col = new Float64Array(n).fill(NaN);
+      this.vehicles.forEach((v, i) => {
+        const x = features!.get(v.vehicleId)?.[c];
+        if (typeof x === 'number') col[i] = x;
+      });
+      this.featureValues.set(c, col);
     }
     this.lowerIds = this.vehicles.map((v) => v.vehicleId.toLowerCase());
     this.byLowerId = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => (this.lowerIds[a] < this.lowerIds[b] ? -1 : this.lowerIds[a] > this.lowerIds[b] ? 1 : 0));
@@ -248,6 +274,11 @@ export class Fleet {
     if (q.flagged !== undefined && v.flags.length > 0 !== q.flagged) return false;
     if (q.stale !== undefined && (v.stale ?? false) !== q.stale) return false;
     if (q.flipped !== undefined && (v.flips ?? 0) > 0 !== q.flipped) return false;
+    if (q.feature) {
+      // an unknown column selects nothing: the link names a feature this store does not hold
+      const x = this.featureValues.get(q.feature.column)?.[i] ?? NaN;
+      if (Number.isNaN(x) || (q.feature.min !== undefined && x < q.feature.min) || (q.feature.max !== undefined && x > q.feature.max)) return false;
+    }
     if (q.reviewed !== undefined && this.latest.has(i) !== q.reviewed) return false;
     return true;
   }

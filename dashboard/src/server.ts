@@ -136,7 +136,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const details = new LruCache<string, Buffer>(opts.imageCacheSize ?? DEFAULT_IMAGE_CACHE);
 
   const build = (predictions: readonly Prediction[]): Fleet => {
-    const f = new Fleet(predictions, opts.truth);
+    const f = new Fleet(predictions, opts.truth, source?.latestFeatures());
     for (const r of store.latest().values()) f.setReview(r);
     return f;
   };
@@ -227,7 +227,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (dist?.generation !== generation) dist = { generation, value: source?.featureDistributions() ?? {} };
     return dist.value;
   };
-  const summaryBody = perVersion(() => Buffer.from(JSON.stringify({ ...fleet.summary(), model: source?.model() ?? null })));
+  const summaryBody = perVersion(() => Buffer.from(JSON.stringify({ ...fleet.summary(), model: source?.model() ?? null, featureColumns: fleet.featureColumns })));
 
   const reviewsCsv = perVersion((): string => {
     let out = csvLine(REVIEWS_CSV_HEADER);

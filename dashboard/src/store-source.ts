@@ -135,6 +135,13 @@ export class StoreSource {
     return Object.fromEntries([...values].map(([col, e]) => [col, { shared: q(e.shared), private: q(e.private), n: { shared: e.shared.length, private: e.private.length } }]));
   }
 
+  /** Each vehicle's latest scoring's features, by column (non-finite values left out). */
+  latestFeatures(): Map<string, Record<string, number>> {
+    const rows = prepared(this.db, `SELECT l.vehicle_id AS id, f.features AS features FROM vehicle_labels l
+      JOIN scoring_features f ON f.vehicle_id = l.vehicle_id AND f.scored_at = l.scored_at`).all() as { id: string; features: string }[];
+    return new Map(rows.map((r) => [r.id, JSON.parse(r.features) as Record<string, number>]));
+  }
+
   labelHistory(id: string): LabelChange[] {
     return labelHistory(this.db, id);
   }

@@ -43,6 +43,13 @@ describe('review page over the store, in Chromium', () => {
     expect(await page.locator('#rows tr').first().getAttribute('data-id')).toBe('car-2');
     await page.selectOption('#stale', '');
     await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 3);
+    // a key feature's range
+    await page.selectOption('#feature', 'night_share');
+    await page.fill('#fmin', '0.2');
+    await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 2);
+    expect(await page.locator('#rows tr').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-id')).sort())).toEqual(['car-2', 'taxi-1']);
+    await page.selectOption('#feature', '');
+    await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 3);
 
     await page.locator('#rows tr[data-id="car-1"]').click();
     await page.waitForFunction(() => document.querySelectorAll('#detail .label-history li').length === 1);

@@ -33,6 +33,12 @@ describe('dashboard over the store', () => {
     expect(s).toMatchObject({ total: 3, shared: 1, private: 2, stale: 1 });
     expect(s.model.current).toMatchObject({ id: '20260301T000000Z-aaaaaaaa', summary: { rounds: 4, agreement: 0.93, domainDistance: { before: 0.41, after: 0.12 } } });
     expect(s.model.vehiclesByVersion).toEqual({ '20260301T000000Z-aaaaaaaa': 3 });
+    // a key feature's range, from each vehicle's latest scoring
+    expect(s.featureColumns).toEqual(['active_days', 'night_share']);
+    expect(ids(await getJson('api/vehicles?feature=night_share&fmin=0.2&sort=vehicle_id'))).toEqual(['car-2', 'taxi-1']);
+    expect(ids(await getJson('api/vehicles?feature=night_share&fmax=0.1'))).toEqual(['car-1']);
+    expect(ids(await getJson('api/vehicles?feature=night_share&fmin=0.2&fmax=0.3&label=private'))).toEqual(['car-2']);
+    expect((await getJson('api/vehicles?feature=no_such_column')).total).toBe(0);
     // car-2 was last scored four days before the rest of the fleet
     expect(ids(await getJson('api/vehicles?stale=1'))).toEqual(['car-2']);
     const d = await getJson('api/vehicles/taxi-1');

@@ -27,7 +27,7 @@ interface ModelInfo {
 }
 interface Summary {
   total: number; shared: number; private: number; flagged: number; uncertain: number; disagree: number; reviewed: number;
-  reviewAgreement: number | null; truthAccuracy: number | null; histogram: number[]; stale: number; model: ModelInfo | null;
+  reviewAgreement: number | null; truthAccuracy: number | null; histogram: number[]; stale: number; model: ModelInfo | null; featureColumns?: string[];
 }
 interface Session { writable: boolean; reviewer: string | null }
 
@@ -113,8 +113,19 @@ function renderSummary(s: Summary): void {
     return bar;
   }));
   renderModel(s.model);
+  renderFeatureFilter(s.featureColumns ?? []);
   state.truth = s.truthAccuracy !== null;
   $('truth-h').hidden = !state.truth;
+}
+
+function renderFeatureFilter(columns: string[]): void {
+  const sel = $<HTMLSelectElement>('feature');
+  $('feature-filter').hidden = columns.length === 0;
+  const have = Array.from(sel.options).slice(1).map((o) => o.value);
+  if (have.join() === columns.join()) return;
+  const keep = sel.value;
+  sel.replaceChildren(sel.options[0], ...columns.map((c) => { const o = document.createElement('option'); o.value = c; o.textContent = c; return o; }));
+  sel.value = columns.includes(keep) ? keep : '';
 }
 
 function renderModel(m: ModelInfo | null): void {
@@ -142,6 +153,14 @@ function query(): URLSearchParams {
   for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged', 'stale', 'flipped']) {
     const v = $<HTMLSelectElement>(id).value;
     if (v) q.set(id, v);
+  }
+  const feature = $<HTMLSelectElement>('feature').value;
+  if (feature) {
+    q.set('feature', feature);
+    for (const id of ['fmin', 'fmax']) {
+      const v = $<HTMLInputElement>(id).value.trim();
+      if (v) q.set(id, v);
+    }
   }
   const search = $<HTMLInputElement>('q').value.trim();
   if (search) q.set('q', search);
@@ -353,8 +372,11 @@ function wire(): void {
   };
   for (const id of ['label', 'confidence', 'disagree', 'reviewed', 'flagged', 'stale', 'flipped', 'sort']) $(id).onchange = reload;
   $('q').oninput = reload;
+  $('feature').onchange = reload;
+  $('fmin').oninput = reload;
+  $('fmax').oninput = reload;
   $('queue').onclick = () => {
-    for (const id of ['label', 'confidence', 'disagree', 'flagged', 'stale', 'flipped']) $<HTMLSelectElement>(id).value = '';
+    for (const id of ['label', 'confidence', 'disagree', 'flagged', 'stale', 'flipped', 'feature']) $<HTMLSelectElement>(id).value = '';
     $<HTMLSelectElement>('reviewed').value = '0';
     $<HTMLSelectElement>('sort').value = '-priority';
     $<HTMLInputElement>('q').value = '';
