@@ -6,6 +6,7 @@ import type { RandomForestClassifier } from './rf/forest.js';
 import type { CoTransBag, CoTransModel } from './model.js';
 import { standardise } from './align.js';
 import { logit } from './decision.js';
+import type { VehicleImageSet } from './cnn/images.js';
 
 export interface PathAttribution {
   /** Mean root value of the trees: P(shared) before any split. */
@@ -48,6 +49,19 @@ export interface VehicleExplanation {
   members: number;
   /** The ensemble: z = weightRf · logit(pRf) + (1 − weightRf) · logit(pCnn), labelled shared when z > threshold. */
   ensemble: { combine: string; weightRf: number; threshold: number; rule: string; zRf: number };
+}
+
+/**
+ * M2's side: the day CNN's P(shared) for each day of a vehicle (a bag's: the mean over members), and
+ * the days its vehicle score reads (the `topDays` best with dayScore 'top', else every day).
+ */
+export async function cnnDayScores(model: CoTransModel | CoTransBag, images: VehicleImageSet): Promise<{ days: { day: string; p: number; counted: boolean }[]; dayScore: string; topDays: number }> {
+  const members = 'members' in model && Array.isArray(model.members) ? (model as CoTransBag).members : [model as CoTransModel];
+  const runs = await Promise.all(members.map((m) => m.m2.dayScores(images)));
+  const p = images.dayKeys.map((_, i) => runs.reduce((s, r) => s + (r[i] ?? NaN), 0) / runs.length);
+  const o = members[0].m2.options;
+  const counted = new Set(o.dayScore === 'top' ? p.map((x, i) => [x, i] as const).sort((a, b) => b[0] - a[0]).slice(0, o.topDays).map(([, i]) => i) : p.map((_, i) => i));
+  return { days: images.dayKeys.map((day, i) => ({ day, p: p[i], counted: counted.has(i) })).filter((d) => Number.isFinite(d.p)), dayScore: o.dayScore, topDays: o.topDays };
 }
 
 function explainOne(m: CoTransModel, features: Record<string, number>): { a: PathAttribution; columns: string[]; raw: number[] } {

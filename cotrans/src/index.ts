@@ -36,4 +36,4 @@ export * from './store/index.js';
 export { writeVersion, useVersion, modelVersionId, assertInside, listVersions, currentVersion, resolveModelDir, watchCurrentVersion, versionPath, versionStamp, contentHash, VERSIONS_DIR, CURRENT_FILE, VERSION_ID } from './versions.js';
 export type { VersionEntry } from './versions.js';
 export { seedsWithTargetLabels, type TargetLabelUse } from './target-labels.js';
-export { pathAttribution, explainVehicle, type PathAttribution, type VehicleExplanation } from './explain.js';
+export { pathAttribution, explainVehicle, cnnDayScores, type PathAttribution, type VehicleExplanation } from './explain.js';

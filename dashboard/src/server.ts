@@ -14,7 +14,7 @@ import { LOOPBACK_HOSTS, SECURITY_HEADERS, bearer, checkHost, checkWrite, decode
 import { loadStaticFiles } from './static.js';
 import { StoreSource } from './store-source.js';
 import { readTracks } from './track.js';
-import { explainVehicle, loadModel, resolveModelDir } from '@cotrans/cotrans';
+import { cnnDayScores, explainVehicle, loadModel, resolveModelDir } from '@cotrans/cotrans';
 
 export interface DashboardOptions {
   /** The vehicles to show; or give predictionsFile to read them and re-read the file when it changes. */
@@ -314,7 +314,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         if (!body) {
           const features = source?.features(id) ?? null;
           const fromStore = source ? { labelHistory: source.labelHistory(id), features, images: source.imageNames(id) } : {};
-          const explanation = model && features ? { ...explainVehicle(model, features), modelVersion } : null;
+          const dayImages = model && source ? await source.dayImages(id) : null;
+          const cnnDays = model && dayImages ? await cnnDayScores(model, dayImages) : null;
+          const explanation = model && features ? { ...explainVehicle(model, features), modelVersion, cnnDays } : null;
           const dist = distributions();
           const shown = explanation ? explanation.features.slice(0, 8).map((f) => f.column) : Object.keys(features ?? {});
           const classes = features ? Object.fromEntries(shown.filter((c) => dist[c]).map((c) => [c, { value: features[c], ...dist[c] }])) : null;

@@ -4,6 +4,7 @@
 // `cotrans stream`, another dashboard) write the same file: poll() notices their commits through
 // SQLite's data_version, which costs one pragma when nothing changed.
 import { existsSync } from 'node:fs';
+import { readPng } from '@cotrans/features';
 import { UserError } from '@cotrans/core';
 import { checkSchema, openStore, prepared, type Db } from '@cotrans/ingest';
 import { LABELS_COMPONENT, LABEL_MIGRATIONS, labelHistory, latestLabels, modelVersions, scoringFeatures, type LabelChange, type ModelVersionRecord } from '@cotrans/cotrans';
@@ -156,6 +157,19 @@ export class StoreSource {
   image(id: string, name = 'aggregate.png'): Buffer | null {
     const r = prepared(this.db, 'SELECT png FROM vehicle_images WHERE vehicle_id = ? AND name = ?').get(id, name) as { png: Buffer } | undefined;
     return r?.png ?? null;
+  }
+
+  /**
+   * The vehicle's stored day images back as pixels in [0, 1] (the PNGs are 8-bit: within 1/510 of
+   * what was scored), in day order, with the aggregate; null without day images.
+   */
+  async dayImages(id: string): Promise<{ vehicleId: string; size: number; dayKeys: string[]; days: Float32Array[]; aggregate: Float32Array } | null> {
+    const rows = prepared(this.db, "SELECT name, png FROM vehicle_images WHERE vehicle_id = ? AND name GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].png' ORDER BY name").all(id) as { name: string; png: Buffer }[];
+    if (!rows.length) return null;
+    const days = await Promise.all(rows.map(async (r) => (await readPng(r.png))));
+    const size = days[0].width;
+    const px = (p: Uint8Array) => Float32Array.from(p, (v) => v / 255);
+    return { vehicleId: id, size, dayKeys: rows.map((r) => r.name.slice(0, 10)), days: days.map((d) => px(d.pixels)), aggregate: new Float32Array(size * size) };
   }
 
   /** Names of the vehicle's stored images. */

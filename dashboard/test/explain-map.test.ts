@@ -61,6 +61,13 @@ describe('vehicle page: map and explanation', () => {
       expect(e.bias + sum).toBeCloseTo(e.pRf, 9);
       // the stored p_rf is the forest's log-odds shifted by the cut: the explanation reproduces it
       expect(sigmoid(e.ensemble.zRf - e.ensemble.threshold)).toBeCloseTo(d.pRf, 6);
+      // M2: a score per stored day image; the counted days give back the stored p_cnn (8-bit PNGs: close, not exact)
+      const days = d.images.filter((n: string) => /^\d{4}-\d{2}-\d{2}\.png$/.test(n)).length;
+      expect(e.cnnDays.days).toHaveLength(days);
+      const counted = e.cnnDays.days.filter((x: { counted: boolean }) => x.counted);
+      expect(counted).toHaveLength(Math.min(days, e.cnnDays.topDays));
+      const zc = counted.reduce((s: number, x: { p: number }) => s + Math.log(Math.min(1 - 1e-5, Math.max(1e-5, x.p)) / (1 - Math.min(1 - 1e-5, Math.max(1e-5, x.p)))), 0) / counted.length;
+      if (Math.abs(zc) < 4) expect(Math.abs(sigmoid(zc - e.ensemble.threshold) - d.pCnn)).toBeLessThan(0.02);
       for (let i = 1; i < e.features.length; i++) expect(Math.abs(e.features[i - 1].contribution)).toBeGreaterThanOrEqual(Math.abs(e.features[i].contribution));
       expect(d.hasTrack).toBe(true);
       const t = await getJson(`api/vehicles/${encodeURIComponent(row.vehicleId)}/track`);
@@ -94,6 +101,7 @@ describe('vehicle page: map and explanation', () => {
       expect(await page.locator('#detail .explain').textContent()).toMatch(/shared when z > -?\d+\.\d\d/);
       // the explanation's eight columns against each class's distribution
       expect(await page.locator('#detail .dist-table tr').count()).toBe(8);
+      expect(await page.locator('#detail .cnn-days tr').count()).toBeGreaterThanOrEqual(1);
       expect(await page.locator('#detail .dist-table .box.shared').count()).toBe(8);
       expect(await page.locator('#detail .dist-table .mark').count()).toBe(8);
       await page.locator('#track').scrollIntoViewIfNeeded();

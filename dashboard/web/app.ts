@@ -14,6 +14,7 @@ interface LabelChange { previous: string | null; label: string; pShared: number;
 interface Explanation {
   features: { column: string; value: number; contribution: number }[]; pRf: number; bias: number; members: number;
   ensemble: { combine: string; weightRf: number; threshold: number; rule: string; zRf: number }; modelVersion: string | null;
+  cnnDays: { days: { day: string; p: number; counted: boolean }[]; dayScore: string; topDays: number } | null;
 }
 type Quantiles = [number, number, number, number, number];
 interface Distribution { value: number; shared: Quantiles | null; private: Quantiles | null; n: { shared: number; private: number } }
@@ -303,6 +304,13 @@ function explanationOf(r: Detail): HTMLElement {
     h('h3', {}, 'why: the forest (M1)'),
     h('p', { class: 'muted' }, `P(shared) ${e.bias.toFixed(3)} before any split, ${e.pRf.toFixed(3)} after this vehicle's paths${e.members > 1 ? ` (mean of ${e.members} members)` : ''}; tree path attribution, largest credits first`),
     h('table', { class: 'explain-features' }, h('tbody', {}, ...rows)),
+    e.cnnDays && e.cnnDays.days.length > 0 && h('h3', {}, 'the CNN (M2) per day'),
+    e.cnnDays && e.cnnDays.days.length > 0 && h('p', { class: 'muted' }, e.cnnDays.dayScore === 'top' ? `the vehicle's score reads its ${e.cnnDays.topDays} highest days (marked ●)` : 'the vehicle\'s score is the mean of its days'),
+    e.cnnDays && e.cnnDays.days.length > 0 && h('table', { class: 'cnn-days' }, h('tbody', {}, ...e.cnnDays.days.map((d) => {
+      const bar = h('i', { class: d.p >= 0.5 ? 'pos' : 'neg' });
+      bar.style.width = (d.p * 100).toFixed(0) + '%';
+      return h('tr', { class: d.counted ? 'counted' : '' }, h('td', {}, d.day), h('td', { class: 'contrib' }, h('span', { class: 'cbar' }, bar), d.p.toFixed(3)), h('td', {}, d.counted ? '●' : ''));
+    }))),
     h('h3', {}, 'the ensemble and its cut'),
     h('p', { class: 'muted' }, `p_rf ${fmt(r.pRf)} · p_cnn ${fmt(r.pCnn)} → p_shared ${fmt(r.pShared)}`),
     h('p', { class: 'muted' }, cut),

@@ -167,6 +167,12 @@ export class ImageModel {
     return report;
   }
 
+  /** The day CNN's P(shared) for each of a vehicle's day images (empty without a day CNN). */
+  async dayScores(v: VehicleImageSet): Promise<number[]> {
+    if (!this.day || !v.days.length) return [];
+    return Array.from(await this.day.predict(concat(v.days)));
+  }
+
   /** P(shared) per vehicle. */
   async predict(vehicles: VehicleImageSet[]): Promise<Float64Array> {
     const out = new Float64Array(vehicles.length);
