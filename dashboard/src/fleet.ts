@@ -22,6 +22,8 @@ export type SortKey = (typeof SORT_KEYS)[number];
 export const HISTOGRAM_BINS = 20;
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 100;
+/** Rendered pages kept (about 25 KB each at 100 rows): a crowd paging through many views is served from buffers. */
+export const PAGE_CACHE = 1024;
 
 export type Truth = Map<string, { label: string; stratum?: string }>;
 
@@ -161,7 +163,7 @@ export class Fleet {
   private reviewVersion = 0;
   private readonly results = new LruCache<string, { reviewVersion: number | null; ids: Int32Array }>(128);
   /** Rendered pages, valid until the next review: a crowd on the same view shares one body. */
-  private readonly pages = new LruCache<string, { reviewVersion: number; body: Buffer }>(256);
+  private readonly pages = new LruCache<string, { reviewVersion: number; body: Buffer }>(PAGE_CACHE);
 
   /** Per stored feature column, each vehicle's latest value (NaN where it has none). */
   private readonly featureValues = new Map<string, Float64Array>();
