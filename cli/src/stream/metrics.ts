@@ -19,10 +19,9 @@ export class StreamMetrics {
   readonly pointsRate = new Gauge({ name: 'cotrans_stream_points_per_second', help: 'Fixes applied per second over the last 10 s', registers: [this.registry] });
   readonly messagesRate = new Gauge({ name: 'cotrans_stream_messages_per_second', help: 'Messages consumed per second over the last 10 s', registers: [this.registry] });
   readonly model = new Gauge({ name: 'cotrans_stream_model_info', help: 'The model version scoring now (value 1)', labelNames: ['version'], registers: [this.registry] });
-  readonly ready = new Gauge({ name: 'cotrans_stream_ready', help: '1 once the state of every assigned partition is restored', registers: [this.registry] });
   private readonly window: { t: number; points: number; messages: number }[] = [];
 
-  constructor(lag: LagSource, counts: () => { vehicles: number; stale: number }) {
+  constructor(lag: LagSource, counts: () => { vehicles: number; stale: number }, ready: () => boolean) {
     new Gauge({
       name: 'cotrans_stream_consumer_lag',
       help: 'Messages between the group\'s committed offset and the high watermark, per partition',
@@ -31,6 +30,14 @@ export class StreamMetrics {
       async collect() {
         this.reset();
         for (const l of await lag.lag()) this.set({ partition: String(l.partition) }, l.lag);
+      },
+    });
+    new Gauge({
+      name: 'cotrans_stream_ready',
+      help: '1 once the state of every assigned partition is restored',
+      registers: [this.registry],
+      collect() {
+        this.set(ready() ? 1 : 0);
       },
     });
     new Gauge({

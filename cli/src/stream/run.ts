@@ -96,6 +96,7 @@ export async function runStream(o: StreamRunOptions): Promise<number> {
       },
     },
     () => job.counts,
+    () => job.ready,
   );
   const job: StreamJob = new StreamJob({
     kafka,

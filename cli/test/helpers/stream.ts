@@ -2,6 +2,7 @@
 // the labels topic, the changelog, the store.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import kafkajs from 'kafkajs';
 import { VehicleWindow, type VehicleFeatures } from '@cotrans/features';
@@ -87,17 +88,23 @@ export async function finalLabels(topic: string): Promise<Map<string, Record<str
   return new Map([...m].sort((a, b) => a[0].localeCompare(b[0])));
 }
 
-/** Features of each vehicle's last window on a changelog. */
-export async function changelogFeatures(topic: string): Promise<Map<string, VehicleFeatures>> {
+/** Features of each vehicle's last window on a changelog, and the fixes those windows were offered in all. */
+export async function changelogFeatures(topic: string): Promise<{ features: Map<string, VehicleFeatures>; input: number }> {
   const last = new Map<string, string>();
   for (const r of await readAll(topic)) if (r.value) last.set(r.key, r.value);
-  const out = new Map<string, VehicleFeatures>();
-  for (const id of [...last.keys()].sort()) out.set(id, VehicleWindow.restore((JSON.parse(last.get(id)!) as { w: Parameters<typeof VehicleWindow.restore>[0] }).w).result().features);
-  return out;
+  const features = new Map<string, VehicleFeatures>();
+  let input = 0;
+  for (const id of [...last.keys()].sort()) {
+    const w = VehicleWindow.restore((JSON.parse(last.get(id)!) as { w: Parameters<typeof VehicleWindow.restore>[0] }).w);
+    input += w.counts.input;
+    features.set(id, w.result().features);
+  }
+  return { features, input };
 }
 
 /** Latest labels in a store (scoredAt left out), and points applied. */
 export function storeLabels(db: string): Map<string, Record<string, unknown>> {
+  if (!existsSync(db)) return new Map();
   const d = new Database(db, { readonly: true });
   try {
     const rows = d.prepare('SELECT vehicle_id, record FROM stream_labels ORDER BY vehicle_id').all() as { vehicle_id: string; record: string }[];
