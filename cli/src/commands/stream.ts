@@ -8,7 +8,7 @@ export const command: Command = {
   usage: 'cotrans stream --models DIR --db FILE [--brokers LIST] [--group ID] [--metrics-port P] [--until-idle S] [--debounce-min M]',
   options: {
     brokers: { type: 'string', arg: 'LIST', help: 'Kafka bootstrap servers, comma separated', default: '127.0.0.1:9092' },
-    models: { type: 'string', arg: 'DIR', help: 'model directory (cotrans train), or a folder of versions with a `current` pointer (link or file naming the version folder); polled for a new version' },
+    models: { type: 'string', arg: 'DIR', help: 'model directory written by cotrans train; its current version scores, and a new current version (train, cotrans models use) is picked up while running' },
     db: { type: 'string', arg: 'FILE', help: 'SQLite store of this instance: windows and offsets per partition, stream state, latest labels and label history; created if missing' },
     group: { type: 'string', arg: 'ID', help: 'consumer group; instances with the same group split the partitions', default: 'cotrans-stream' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'serve /metrics (Prometheus) and /healthz on this port (0: any free port, printed)' },
@@ -34,13 +34,14 @@ batch: fixes go into the windows (the features stage's VehicleWindow, as in batc
 are scored, the changed windows go to the changelog and the new labels to --labels-topic, then
 the state is committed to --db in one transaction, and only then the offset to Kafka.
 
-A label is a JSON value: vehicleId, label (shared, private, or null once aged out), pShared, pRf,
-pCnn, modelVersion, windowStart, windowEnd (local days), points, scoredAt, flags. Label changes
-and model-version changes are kept in the store's history (stream_label_history).
+A label is a JSON value: vehicleId, label (shared or private), pShared, pRf, pCnn, modelVersion,
+windowStart (the window's first local midnight), windowEnd (the vehicle's last fix), points,
+scoredAt (epoch ms), flags. The store keeps the latest label per vehicle and the history of
+changes (vehicle_labels, label_history), and every model version that scored (model_versions).
 
 The window of each vehicle slides with its partition's watermark (the latest fix seen there): a
 vehicle silent for --stale-hours is re-scored with the flag stale; once none of its days is in
-the window, its label becomes null with flags stale, aged_out.
+the window, its label keeps only its value, with no probabilities and flags aged_out, stale.
 
 On a new current model version every vehicle held is re-scored with it, without a restart.
 SIGTERM or SIGINT: dirty vehicles are scored, everything is committed, the group is left.

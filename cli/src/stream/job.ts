@@ -9,7 +9,7 @@ import kafkajs, { type Kafka, type Producer, type Message } from 'kafkajs';
 import type { PartitionBatch, PointHandler } from '@cotrans/ingest';
 import type { SqliteWindowStore, VehicleFeatures, VehicleImages } from '@cotrans/features';
 import { changelogMessage, readChangelog } from './changelog.js';
-import { sameLabel, type LabelLog, type LabelRecord } from './labels.js';
+import type { LabelLog, LabelRecord } from './labels.js';
 import { ageing, isDue, newVehicleState, touched, windowDays, type Schedule, type VehicleState } from './schedule.js';
 import type { StreamMetrics } from './metrics.js';
 
@@ -37,7 +37,6 @@ interface PartitionState {
   changelogNext: bigint | null;
 }
 
-const dayText = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
 
 export class StreamJob implements PointHandler {
   private readonly o: StreamJobOptions;
@@ -270,13 +269,14 @@ export class StreamJob implements PointHandler {
       if (ageing(s, ps.watermark, schedule) === 'stale') this.states.set(id, { ...s, stale: true });
     }
     const labels = await this.score(due, ps.watermark);
-    const scoredAt = new Date().toISOString();
+    const scoredAt = Date.now();
     for (const id of aged) {
       const s = this.states.get(id)!;
+      // the window holds none of its days any more: no probability, the last label flagged
       const w = windowDays(ps.watermark, schedule);
-      const label: LabelRecord = { vehicleId: id, label: null, pShared: null, pRf: null, pCnn: null, modelVersion: this.model.version, windowStart: dayText(w.start), windowEnd: dayText(w.end), points: 0, scoredAt, flags: ['stale', 'aged_out'] };
+      const label: LabelRecord | null = s.label && { ...s.label, pShared: NaN, pRf: NaN, pCnn: NaN, modelVersion: this.model.version, windowStart: schedule.dayStart(w.start), windowEnd: ps.watermark, points: 0, scoredAt, flags: ['aged_out', 'stale'] };
       this.states.set(id, { ...s, stale: true, agedOut: true, dirtySince: -1, label });
-      labels.push(label);
+      if (label) labels.push(label);
     }
     return labels;
   }
@@ -295,7 +295,7 @@ export class StreamJob implements PointHandler {
     }
     const rows = await this.model.scorer.classify(features, images);
     this.o.metrics?.scoring.observe((performance.now() - t0) / 1000);
-    const scoredAt = new Date().toISOString();
+    const scoredAt = Date.now();
     return rows.map((row, i) => {
       const s = this.states.get(row.vehicleId)!;
       const w = windowDays(s.lastTs, schedule);
@@ -306,11 +306,12 @@ export class StreamJob implements PointHandler {
         pRf: row.pRf,
         pCnn: row.pCnn,
         modelVersion: this.model.version,
-        windowStart: dayText(w.start),
-        windowEnd: dayText(w.end),
+        windowStart: schedule.dayStart(w.start),
+        windowEnd: s.lastTs,
         points: features[i].nPoints,
         scoredAt,
-        flags: s.stale && watermark - s.lastTs >= schedule.staleMs ? [...row.flags, 'stale'] : row.flags,
+        // sorted: the store keeps flags as a set
+        flags: (s.stale && watermark - s.lastTs >= schedule.staleMs ? [...row.flags, 'stale'] : [...row.flags]).sort(),
       };
       this.states.set(row.vehicleId, { ...s, dirtySince: -1, scoredTs: s.lastTs, label });
       return label;
@@ -335,12 +336,11 @@ export class StreamJob implements PointHandler {
       const mine = md.find((m) => m.topicName === changelogTopic && m.partition === p);
       if (mine) ps.changelogNext = BigInt(mine.baseOffset ?? '0') + BigInt(log.length);
     }
-    const previous = new Map(labels.map((l) => [l.vehicleId, this.o.labels.latest(l.vehicleId) ?? null]));
     let changes = 0;
     const also = () => {
       for (const id of changed) this.putState.run(id, topic, p, JSON.stringify(this.states.get(id)));
       this.writePart(p);
-      for (const l of labels) if (this.o.labels.record(l, previous.get(l.vehicleId) ?? null)) changes++;
+      changes = this.o.labels.record(labels);
     };
     if (commit) commit(also);
     else this.db.transaction(also)();
@@ -388,5 +388,3 @@ export class StreamJob implements PointHandler {
     return this.states.get(vehicleId)?.label ?? null;
   }
 }
-
-export { sameLabel };

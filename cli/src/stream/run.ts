@@ -1,10 +1,9 @@
 // `cotrans stream` wired up: topics, store, model, consumer, metrics, model polling and the way out.
 import type { KafkaSecurity } from '@cotrans/ingest';
 import { UserError } from '../kit.js';
-import { SqliteLabelLog } from './labels.js';
+import { StoreLabelLog } from './labels.js';
 import { StreamJob, type Scorer } from './job.js';
 import { StreamMetrics, serveMetrics } from './metrics.js';
-import { currentModel } from './models.js';
 
 export interface StreamRunOptions {
   brokers: string;
@@ -31,10 +30,17 @@ export interface StreamRunOptions {
 
 const log = (l: string) => process.stderr.write(`stream: ${l}\n`);
 
-async function loadScorer(models: string): Promise<{ version: string; scorer: Scorer & { manifest: { features: { tz: string; imageSize: number } } } }> {
+type Loaded = { version: string; scorer: Scorer & { manifest: import('@cotrans/cotrans').Manifest } };
+
+async function loadScorer(models: string): Promise<Loaded> {
+  const { model, version } = await (await import('@cotrans/cotrans')).loadCurrentModel(models);
+  return { version, scorer: model };
+}
+
+/** The version goes into the store's model_versions once, with its training summary. */
+async function recordVersion(db: import('better-sqlite3').Database, m: Loaded): Promise<void> {
   const learn = await import('@cotrans/cotrans');
-  const ref = currentModel(models);
-  return { version: ref.version, scorer: await learn.loadModel(ref.dir) };
+  learn.recordModelVersion(db, { id: m.version, createdAt: m.scorer.manifest.createdAt, summary: learn.modelSummary(m.scorer.manifest) });
 }
 
 const kafkaProblem = (brokers: string, err: unknown): unknown =>
@@ -42,7 +48,8 @@ const kafkaProblem = (brokers: string, err: unknown): unknown =>
 
 export async function runStream(o: StreamRunOptions): Promise<number> {
   const ingest = await import('@cotrans/ingest');
-  const { SqliteWindowStore, clockFor } = await import('@cotrans/features');
+  const { SqliteWindowStore, clockFor, dayKey } = await import('@cotrans/features');
+  const { localMidnight } = await import('@cotrans/cotrans');
   const kafkajs = (await import('kafkajs')).default;
   const model = await loadScorer(o.models);
   const tz = o.tz ?? model.scorer.manifest.features.tz;
@@ -104,13 +111,14 @@ export async function runStream(o: StreamRunOptions): Promise<number> {
     labelsTopic: o.labelsTopic,
     changelogTopic: o.changelogTopic,
     store,
-    labels: new SqliteLabelLog(store.db),
-    schedule: { debounceMs: o.debounceMin * 60_000, staleMs: o.staleHours * 3_600_000, windowDays: store.opts.windowDays, dayOf: (ts) => clock.dayOf(ts) },
+    labels: new StoreLabelLog(store.db),
+    schedule: { debounceMs: o.debounceMin * 60_000, staleMs: o.staleHours * 3_600_000, windowDays: store.opts.windowDays, dayOf: (ts) => clock.dayOf(ts), dayStart: (day) => localMidnight(dayKey(day), tz) },
     model,
     metrics,
     log,
   });
   metrics.setModel(model.version);
+  await recordVersion(store.db, model);
   let server;
   if (o.metricsPort !== undefined) {
     try {
@@ -152,25 +160,26 @@ export async function runStream(o: StreamRunOptions): Promise<number> {
   }
 
   // a new current model version: re-score everything with it
-  let polling = false;
-  const poll = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    void (async () => {
-      try {
-        const ref = currentModel(o.models);
-        if (ref.version === job.modelVersion) return;
-        const next = await loadScorer(o.models);
-        const n = await job.swapModel(next);
-        metrics.setModel(next.version);
-        log(`model ${next.version}: re-scored ${n} vehicles`);
-      } catch (err) {
-        log(`model ${o.models}: ${(err as Error).message} (still scoring with ${job.modelVersion})`);
-      } finally {
-        polling = false;
-      }
-    })();
-  }, o.modelPollS * 1000);
+  let reloading = Promise.resolve();
+  const learn = await import('@cotrans/cotrans');
+  const watch = learn.watchCurrentVersion(
+    o.models,
+    () => {
+      reloading = reloading.then(async () => {
+        try {
+          const next = await loadScorer(o.models);
+          if (next.version === job.modelVersion) return next.scorer.dispose();
+          await recordVersion(store.db, next);
+          const n = await job.swapModel(next);
+          metrics.setModel(next.version);
+          log(`model ${next.version}: re-scored ${n} vehicles`);
+        } catch (err) {
+          log(`model ${o.models}: ${(err as Error).message} (still scoring with ${job.modelVersion})`);
+        }
+      });
+    },
+    { intervalMs: o.modelPollS * 1000, onError: (err) => log(`model ${o.models}: ${(err as Error).message} (still scoring with ${job.modelVersion})`) },
+  );
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -185,7 +194,8 @@ export async function runStream(o: StreamRunOptions): Promise<number> {
   } catch (err) {
     failed = err;
   } finally {
-    clearInterval(poll);
+    watch.stop();
+    await reloading;
     await consumer.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -27,6 +27,8 @@ export interface Schedule {
   windowDays: number;
   /** Local day number of an instant in the fleet's zone. */
   dayOf(ts: number): number;
+  /** The instant (epoch ms) a local day number starts. */
+  dayStart(day: number): number;
 }
 
 export const newVehicleState = (): VehicleState => ({ lastTs: -1, dirtySince: -1, scoredTs: -1, stale: false, agedOut: false, label: null });

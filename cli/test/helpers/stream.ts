@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import kafkajs from 'kafkajs';
 import { VehicleWindow, type VehicleFeatures } from '@cotrans/features';
+import { latestLabels } from '@cotrans/cotrans';
 import { brokers, cliBin, freshTopics, until } from '../../../ingest/test/helpers/kafka.js';
 
 export { storedPoints } from '../../../ingest/test/helpers/kafka.js';
@@ -102,17 +103,18 @@ export async function changelogFeatures(topic: string): Promise<{ features: Map<
   return { features, input };
 }
 
-/** Latest labels in a store (scoredAt left out), and points applied. */
+/** Latest labels in a store (scoredAt left out), as the labels topic carries them. */
 export function storeLabels(db: string): Map<string, Record<string, unknown>> {
   if (!existsSync(db)) return new Map();
   const d = new Database(db, { readonly: true });
   try {
-    const rows = d.prepare('SELECT vehicle_id, record FROM stream_labels ORDER BY vehicle_id').all() as { vehicle_id: string; record: string }[];
+    const has = d.prepare("SELECT 1 FROM sqlite_master WHERE name = 'vehicle_labels'").get();
+    if (!has) return new Map();
     return new Map(
-      rows.map((r) => {
-        const v = JSON.parse(r.record) as Record<string, unknown>;
+      latestLabels(d).map((r) => {
+        const v = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
         delete v.scoredAt;
-        return [r.vehicle_id, v];
+        return [r.vehicleId, v];
       }),
     );
   } finally {
