@@ -172,6 +172,9 @@ export class StreamJob implements PointHandler {
     });
     const records = await readChangelog(this.o.kafka, changelogTopic, ranges);
     let n = 0;
+    // a crash after the changelog was written and before the store: the labels of those records
+    // may be missing from the store (and, where the labels topic has another leader, from it)
+    const labels: LabelRecord[] = [];
     for (const r of ranges) {
       const got = [...records.get(r.partition)!.values()];
       const ps = this.parts.get(r.partition)!;
@@ -183,6 +186,9 @@ export class StreamJob implements PointHandler {
       store.restoreSnapshots(topic, r.partition, got.map((g) => g.value.w), src >= 0n && src.toString() !== stored ? src.toString() : undefined, () => {
         for (const g of got) this.putState.run(g.vehicleId, topic, r.partition, JSON.stringify(g.value.s));
         this.writePart(r.partition);
+        const mine = got.flatMap((g) => (g.value.s.label ? [g.value.s.label] : []));
+        this.o.labels.record(mine);
+        labels.push(...mine);
       });
       const ids = this.byPartition.get(r.partition)!;
       for (const g of got) {
@@ -191,6 +197,7 @@ export class StreamJob implements PointHandler {
       }
       n += got.length;
     }
+    if (labels.length) await this.producer.send({ topic: this.o.labelsTopic, acks: -1, messages: labels.map((l) => ({ key: l.vehicleId, value: JSON.stringify(l) })) });
     for (const p of partitions) this.done.add(p);
     this.o.log?.(`restored partitions ${partitions.join(', ')} of ${topic}: ${partitions.reduce((a, p) => a + (this.byPartition.get(p)?.size ?? 0), 0)} vehicles, ${n} from ${changelogTopic} (${Date.now() - t0} ms)`);
   }
