@@ -6,4 +6,9 @@ const internal = (err) => {
   console.error(`cotrans: internal error: ${debug ? (err?.stack ?? err) : String(err?.message ?? err).split('\n')[0]} (a bug: please report it; --debug shows the stack)`);
   process.exitCode = 2;
 };
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, internal);
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // after a broker restart kafkajs can keep one socket open although every client of `stream` was
+  // disconnected; by then everything is committed, so a lingering socket must not keep it alive
+  if (process.argv[2] === 'stream') setTimeout(() => process.exit(code), 2000).unref();
+}, internal);

@@ -111,3 +111,15 @@ export function list(args: ParsedArgs, name: string): string[] {
 export function bool(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
+
+/** An IANA time zone option, checked (undefined passes). */
+export function timeZone(args: ParsedArgs, name = 'tz'): string | undefined {
+  const tz = str(args, name);
+  if (tz === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new UserError(`invalid --${name} '${tz}': not an IANA time zone (e.g. Europe/Berlin, America/Los_Angeles)`);
+  }
+  return tz;
+}

@@ -11,4 +11,4 @@ export { LocalClock, clockFor, dayKey, weekdayOf } from './clock.js';
 export { distanceM, haversineM } from './geo.js';
 export { jaccard, shiftJaccard, jaccardSorted, sortedCells, mapSimilarity, mapViews, sortedMapViews, sortedUnion, laplacianCells, pooledCells, type MapViews } from './similarity.js';
 export { entropy, mean } from './stats.js';
-export { SqliteWindowStore, type WindowStoreCounters, type WindowStoreResultOptions } from './window-store.js';
+export { SqliteWindowStore, type WindowStoreCounters, type WindowStoreResultOptions, type StagedBatch } from './window-store.js';

@@ -25,6 +25,15 @@ export interface WindowStoreCounters {
   rejectedPoints: number;
 }
 
+/** A batch applied in memory, not yet durable (SqliteWindowStore.stage). */
+export interface StagedBatch {
+  readonly batch: PartitionBatch;
+  /** Windows the batch changed, in batch order. */
+  readonly touched: VehicleWindow[];
+  /** Of those, the ones the batch created. */
+  readonly fresh: string[];
+}
+
 export interface WindowStoreResultOptions {
   /** Keep images in the returned map (default true). */
   keepImages?: boolean;
@@ -47,7 +56,8 @@ export class SqliteWindowStore implements PointHandler {
   private readonly putOffset: Database.Statement;
   private readonly getOffset: Database.Statement;
   private readonly addCounter: Database.Statement;
-  private readonly writeTx: (b: PartitionBatch, touched: VehicleWindow[]) => void;
+  private readonly putPartition: Database.Statement;
+  private readonly writeTx: (b: PartitionBatch, touched: VehicleWindow[], also?: () => void) => void;
   private snapshotBytes = 0;
 
   /**
@@ -56,7 +66,7 @@ export class SqliteWindowStore implements PointHandler {
    * naming the option: windows built under other options cannot be continued); those left out are
    * taken from the file.
    */
-  constructor(path: string, opts?: Partial<FeatureOptions>, access: 'write' | 'read' = 'write') {
+  constructor(path: string, opts?: Partial<FeatureOptions>, access: 'write' | 'read' = 'write', load: 'all' | 'by-partition' = 'all') {
     this.path = path;
     const readOnly = access === 'read';
     try {
@@ -79,8 +89,11 @@ export class SqliteWindowStore implements PointHandler {
       if (readOnly && tables.length === 0) throw new UserError(`${path}: not a window store (empty; write one with cotrans consume --windows)`);
       if (!readOnly) this.createTables();
       this.opts = this.checkMeta(opts, readOnly);
-      for (const r of this.db.prepare('SELECT vehicle_id, snapshot FROM windows').iterate() as Iterable<{ vehicle_id: string; snapshot: string }>) {
-        this.windows.set(r.vehicle_id, this.restoreRow(r.vehicle_id, r.snapshot));
+      // by-partition: a member of a group holds only the partitions assigned to it (loadPartition)
+      if (load === 'all') {
+        for (const r of this.db.prepare('SELECT vehicle_id, snapshot FROM windows').iterate() as Iterable<{ vehicle_id: string; snapshot: string }>) {
+          this.windows.set(r.vehicle_id, this.restoreRow(r.vehicle_id, r.snapshot));
+        }
       }
     } catch (err) {
       this.db.close();
@@ -91,12 +104,17 @@ export class SqliteWindowStore implements PointHandler {
     this.putOffset = this.db.prepare('INSERT OR REPLACE INTO offsets VALUES (?, ?, ?)');
     this.getOffset = this.db.prepare('SELECT next_offset FROM offsets WHERE topic = ? AND partition = ?');
     this.addCounter = this.db.prepare('INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value');
-    this.writeTx = this.db.transaction((b: PartitionBatch, touched: VehicleWindow[]) => {
+    // a file written before windows were kept by partition, opened read-only, lacks the table
+    const partitioned = !readOnly || (this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'window_partitions'").get() !== undefined);
+    this.putPartition = this.db.prepare(partitioned ? 'INSERT OR REPLACE INTO window_partitions VALUES (?, ?, ?)' : 'SELECT ?, ?, ?');
+    this.writeTx = this.db.transaction((b: PartitionBatch, touched: VehicleWindow[], also?: () => void) => {
       for (const w of touched) {
         const json = JSON.stringify(w.snapshot());
         this.snapshotBytes += json.length;
         this.putWindow.run(w.vehicleId, json);
+        this.putPartition.run(w.vehicleId, b.topic, b.partition);
       }
+      also?.();
       this.putOffset.run(b.topic, b.partition, b.nextOffset);
       this.addCounter.run('batches', 1);
       this.addCounter.run('messages', b.messages);
@@ -117,6 +135,9 @@ export class SqliteWindowStore implements PointHandler {
         topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
         PRIMARY KEY (topic, partition));
       CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS window_partitions (
+        vehicle_id TEXT PRIMARY KEY, topic TEXT NOT NULL, partition INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS window_partitions_by_partition ON window_partitions (topic, partition);
     `);
   }
 
@@ -175,40 +196,107 @@ export class SqliteWindowStore implements PointHandler {
    * offset here and is refused (the consumer never hands one over: it drops the stored messages).
    */
   apply(batch: PartitionBatch): void {
+    const staged = this.stage(batch);
+    if (staged) this.commit(staged);
+  }
+
+  /**
+   * The first half of apply: the batch's fixes go into the windows in memory only. Follow with
+   * commit() (durable, with the offset) or revert() (memory back to the file). Undefined when the
+   * batch is a redelivery that changes nothing.
+   */
+  stage(batch: PartitionBatch): StagedBatch | undefined {
     const stored = this.resumeOffset(batch.topic, batch.partition);
     if (stored !== undefined) {
       const at = BigInt(stored);
-      if (BigInt(batch.nextOffset) <= at) return;
+      if (BigInt(batch.nextOffset) <= at) return undefined;
       if (BigInt(batch.firstOffset) < at) {
         throw new Error(`${batch.topic}/${batch.partition}: batch ${batch.firstOffset}..${batch.nextOffset} straddles the stored offset ${stored}`);
       }
     }
-    const touched: VehicleWindow[] = [];
-    const fresh: string[] = [];
+    const staged: StagedBatch = { batch, touched: [], fresh: [] };
     try {
       for (const v of batch.vehicles) {
         let w = this.windows.get(v.vehicleId);
         if (!w) {
           w = new VehicleWindow(v.vehicleId, this.opts);
           this.windows.set(v.vehicleId, w);
-          fresh.push(v.vehicleId);
+          staged.fresh.push(v.vehicleId);
         }
         const pts = v.points;
         for (let i = 0; i < pts.length; i++) w.push(pts[i].ts, pts[i].lat, pts[i].lon);
-        touched.push(w);
+        staged.touched.push(w);
       }
-      this.writeTx(batch, touched);
     } catch (err) {
-      // The file holds the truth: put the touched windows back to their last committed state, so
-      // that memory never runs ahead of what a restart would see.
-      for (const id of fresh) this.windows.delete(id);
-      for (const w of touched) {
-        const row = this.getWindow.get(w.vehicleId) as { snapshot: string } | undefined;
-        if (row) this.windows.set(w.vehicleId, this.restoreRow(w.vehicleId, row.snapshot));
-        else this.windows.delete(w.vehicleId);
-      }
+      this.revert(staged);
       throw err;
     }
+    return staged;
+  }
+
+  /** Makes a staged batch durable: snapshots, offset, counters and `also` (more writes) in one transaction. */
+  commit(staged: StagedBatch, also?: () => void): void {
+    try {
+      this.writeTx(staged.batch, staged.touched, also);
+    } catch (err) {
+      this.revert(staged);
+      throw err;
+    }
+  }
+
+  /**
+   * The file holds the truth: puts the touched windows back to their last committed state, so
+   * that memory never runs ahead of what a restart would see.
+   */
+  revert(staged: StagedBatch): void {
+    for (const id of staged.fresh) this.windows.delete(id);
+    for (const w of staged.touched) {
+      const row = this.getWindow.get(w.vehicleId) as { snapshot: string } | undefined;
+      if (row) this.windows.set(w.vehicleId, this.restoreRow(w.vehicleId, row.snapshot));
+      else this.windows.delete(w.vehicleId);
+    }
+  }
+
+  /** Vehicle ids the file holds for a partition. */
+  partitionVehicles(topic: string, partition: number): string[] {
+    return (this.db.prepare('SELECT vehicle_id FROM window_partitions WHERE topic = ? AND partition = ? ORDER BY vehicle_id').all(topic, partition) as { vehicle_id: string }[]).map((r) => r.vehicle_id);
+  }
+
+  /** Loads a partition's windows from the file into memory (with load 'by-partition'); returns their ids. */
+  loadPartition(topic: string, partition: number): string[] {
+    const ids = this.partitionVehicles(topic, partition);
+    for (const id of ids) {
+      const row = this.getWindow.get(id) as { snapshot: string } | undefined;
+      if (row) this.windows.set(id, this.restoreRow(id, row.snapshot));
+    }
+    return ids;
+  }
+
+  /** Forgets a partition's windows in memory (the partition went to another member); the file keeps them. */
+  dropPartition(topic: string, partition: number): void {
+    for (const id of this.partitionVehicles(topic, partition)) this.windows.delete(id);
+  }
+
+  /**
+   * Replaces windows with snapshots taken elsewhere (a changelog) and sets the partition's offset,
+   * in one transaction; `also` runs inside it.
+   */
+  restoreSnapshots(topic: string, partition: number, snapshots: WindowSnapshot[], nextOffset: string | undefined, also?: () => void): void {
+    const restored = snapshots.map((s) => this.restoreRow(s.vehicleId, JSON.stringify(s)));
+    this.db.transaction(() => {
+      for (let i = 0; i < restored.length; i++) {
+        this.putWindow.run(restored[i].vehicleId, JSON.stringify(snapshots[i]));
+        this.putPartition.run(restored[i].vehicleId, topic, partition);
+      }
+      if (nextOffset !== undefined) this.putOffset.run(topic, partition, nextOffset);
+      also?.();
+    })();
+    for (const w of restored) this.windows.set(w.vehicleId, w);
+  }
+
+  /** Ids of the vehicles held in memory. */
+  vehicleIds(): string[] {
+    return [...this.windows.keys()];
   }
 
   /** Vehicles with a window. */

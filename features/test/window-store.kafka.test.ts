@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { replay, runConsumer, type GpsPoint } from '@cotrans/ingest';
 import { generateFleet } from '@cotrans/fixtures';
 import { computeFleet, SqliteWindowStore } from '@cotrans/features';
-import Database from 'better-sqlite3';
-import { brokers, freshTopics, until, cliBin } from '../../ingest/test/helpers/kafka.js';
+import { brokers, freshTopics, until, cliBin, storedPoints } from '../../ingest/test/helpers/kafka.js';
 // the broker's provided context (inject('kafkaBrokers')) for the typecheck
 import type {} from '../../ingest/test/kafka.global-setup.js';
 
@@ -146,20 +145,7 @@ describe('SqliteWindowStore behind runConsumer (real broker)', () => {
     const cut = Math.floor(total * 0.4);
     await replay([flat.slice(0, cut)], { brokers: brokers(), topic: t.topic, maxPointsPerMessage: 20 });
     const file = join(dir, 'killed.sqlite');
-    const stored = () => {
-      try {
-        const d = new Database(file, { readonly: true, fileMustExist: true });
-        try {
-          return (d.prepare("SELECT value FROM counters WHERE name = 'points'").get() as { value: number } | undefined)?.value ?? 0;
-        } finally {
-          d.close();
-        }
-      } catch (err) {
-        // not created yet (no file, or no table before the first transaction); anything else is a failure
-        if (/SQLITE_CANTOPEN|no such table/.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) return 0;
-        throw err;
-      }
-    };
+    const stored = () => storedPoints(file);
     const consume = () => {
       let log = '';
       // small fetches: many batches, many transactions to land a kill between

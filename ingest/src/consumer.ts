@@ -2,7 +2,7 @@
 // handler that makes its state durable together with the partition's next offset. Offsets are
 // committed to Kafka only after that, and messages below the handler's stored offset are skipped,
 // so a crash anywhere loses no point and a redelivered message is never applied twice.
-import kafkajs, { type Consumer, type Producer, type EachBatchPayload } from 'kafkajs';
+import kafkajs, { type Consumer, type Producer, type EachBatchPayload, type KafkaConfig } from 'kafkajs';
 import type { GpsPoint } from './point.js';
 import { decodeMessage, type ValidateOptions } from './validate.js';
 import { toDlqMessage, type DeadLetter } from './dlq.js';
@@ -37,7 +37,16 @@ export interface PointHandler {
   resumeOffset(topic: string, partition: number): string | undefined | Promise<string | undefined>;
   /** Applies a batch. When it resolves, the state and `batch.nextOffset` must be durable, atomically. */
   apply(batch: PartitionBatch): void | Promise<void>;
+  /**
+   * The partitions of the topic this member holds after a rebalance (all of them each time).
+   * Not awaited: a handler that restores state does it in resumeOffset, which is awaited before
+   * the first batch of each partition.
+   */
+  assigned?(topic: string, partitions: number[]): void;
 }
+
+/** TLS and SASL settings of the Kafka client (kafkajs's own shapes). */
+export type KafkaSecurity = Pick<KafkaConfig, 'ssl' | 'sasl'>;
 
 export interface ConsumerOptions {
   brokers: string | string[];
@@ -55,6 +64,12 @@ export interface ConsumerOptions {
   onBatch?: (batch: PartitionBatch, stats: ConsumerStats) => void;
   /** Warnings (e.g. offsets realigned to the handler's state). */
   log?: (line: string) => void;
+  /**
+   * Before joining, set the group's offsets to the handler's stored ones (default true). A handler
+   * whose state also lives elsewhere (a changelog) turns it off: its store may be behind the truth.
+   */
+  alignOffsets?: boolean;
+  security?: KafkaSecurity;
 }
 
 export interface ConsumerStats {
@@ -141,9 +156,10 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     clientId: opts.clientId ?? 'cotrans-consumer',
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
+    ...opts.security,
   });
   const { handler } = opts;
-  await alignGroupOffsets(kafka, opts.groupId, topic, handler, opts.log);
+  if (opts.alignOffsets ?? true) await alignGroupOffsets(kafka, opts.groupId, topic, handler, opts.log);
 
   const stats: ConsumerStats = { batches: 0, messages: 0, points: 0, deadLetters: 0, rejectedPoints: 0, skippedReplayed: 0, byReason: {}, lastActivity: Date.now() };
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
@@ -157,6 +173,9 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
   });
   const resumeCache = new Map<string, bigint>();
+  // partitions sought back to the handler's offset since the last rebalance (once each: a
+  // partition whose start was deleted by retention would otherwise be sought forever)
+  const sought = new Set<string>();
   let stopping = false;
   let settle!: { resolve: () => void; reject: (e: unknown) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -181,10 +200,29 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     settle.reject(err);
   };
 
+  /** Awaits `work`, heartbeating meanwhile: a long restore or scoring must not cost the membership. */
+  const beating = async <T>(heartbeat: () => Promise<void>, work: () => T | Promise<T>): Promise<T> => {
+    const t = setInterval(() => void heartbeat().catch(() => undefined), 1000);
+    try {
+      return await work();
+    } finally {
+      clearInterval(t);
+    }
+  };
+
   const eachBatch = async ({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const { partition } = batch;
-    const from = await resumeAt(batch.topic, partition);
+    const from = await beating(heartbeat, () => resumeAt(batch.topic, partition));
+    const key = `${batch.topic}/${partition}`;
+    if (from >= 0n && BigInt(batch.messages[0].offset) > from && !sought.has(key)) {
+      // the group's offset is ahead of the handler's state (state restored from elsewhere, or a
+      // batch of dead letters only): go back to where the state ends
+      sought.add(key);
+      opts.log?.(`${key}: fetched from ${batch.messages[0].offset}, the state ends at ${from}: seeking back`);
+      consumer.seek({ topic: batch.topic, partition, offset: from.toString() });
+      return;
+    }
     const fresh = batch.messages.filter((m) => BigInt(m.offset) >= from);
     stats.skippedReplayed += batch.messages.length - fresh.length;
     const last = BigInt(batch.messages[batch.messages.length - 1].offset);
@@ -221,7 +259,7 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
       deadLetters: dead.length,
       rejectedPoints,
     };
-    await handler.apply(pb);
+    await beating(heartbeat, () => handler.apply(pb));
     resumeCache.set(`${batch.topic}/${partition}`, last + 1n);
     stats.batches++;
     stats.messages += fresh.length;
@@ -240,8 +278,10 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     if (!e.payload.restart) void fail(e.payload.error);
   });
   let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
     resumeCache.clear(); // partitions may have moved: ask the handler again
+    sought.clear();
+    handler.assigned?.(topic, e.payload.memberAssignment[topic] ?? []);
     joined = true;
     stats.lastActivity = Date.now();
   });

@@ -6,7 +6,7 @@ export { startBroker, stopBroker, brokerStatus, waitForBroker, freePort, kraftCl
 export { TOPICS, defaultTopics, ensureTopics, parseBrokers, type TopicSpec } from './kafka/topics.js';
 export { repoRoot, kafkaCacheDir } from './kafka/paths.js';
 export { replay, toMessages, encodePoints, type ReplayOptions, type ReplayStats } from './replay.js';
-export { runConsumer, groupByVehicle, type ConsumerOptions, type ConsumerStats, type RunningConsumer, type PointHandler, type PartitionBatch, type VehicleBatch } from './consumer.js';
+export { runConsumer, groupByVehicle, type ConsumerOptions, type ConsumerStats, type RunningConsumer, type PointHandler, type PartitionBatch, type VehicleBatch, type KafkaSecurity } from './consumer.js';
 export { DLQ_HEADERS, toDlqMessage, fromDlqMessage, type DeadLetter } from './dlq.js';
 export { SqlitePointStore, chainDigest, POINTS_COMPONENT, POINT_MIGRATIONS, type VehicleSummary } from './point-store.js';
 export * from './store/index.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { replay, SqlitePointStore } from '@cotrans/ingest';
 import { makeFleet } from './helpers/fleet.js';
-import { brokers, freshTopics, until, cliBin } from './helpers/kafka.js';
+import { brokers, freshTopics, until, cliBin, storedPoints } from './helpers/kafka.js';
 
 let dir: string;
 beforeAll(() => {
@@ -27,21 +27,6 @@ function consume(db: string, t: { topic: string; dlq: string }, group: string): 
   child.stderr!.on('data', (d) => (log += d));
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   return { child, exited, log: () => log };
-}
-
-function storedPoints(db: string): number {
-  try {
-    const d = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      return (d.prepare("SELECT value FROM counters WHERE name = 'points'").get() as { value: number } | undefined)?.value ?? 0;
-    } finally {
-      d.close();
-    }
-  } catch (err) {
-    // not created yet (no file, or no table before the first transaction); anything else is a failure
-    if (/SQLITE_CANTOPEN|no such table/.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) return 0;
-    throw err;
-  }
 }
 
 function dump(db: string) {

@@ -6,6 +6,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   simulate: { summary: 'generate a seeded fleet (points, labels, city) for a source or target domain', load: async () => (await import('./simulate.js')).command },
   kafka: { summary: 'start, stop or inspect the local Apache Kafka broker', load: async () => (await import('./kafka.js')).command },
   replay: { summary: 'replay a GPS log (CSV, JSONL, GeoLife, Cabspotting, T-Drive) into Kafka', load: async () => (await import('./replay.js')).command },
+  stream: { summary: 'classify the fleet continuously from gps.points to vehicle.labels (consumer group, changelog, metrics, model reload)', load: async () => (await import('./stream.js')).command },
   consume: { summary: 'consume gps.points into per-vehicle window state (SQLite), dead letters to gps.points.dlq', load: async () => (await import('./consume.js')).command },
   features: { summary: 'compute per-vehicle features and trajectory images from a GPS log', load: async () => (await import('./features.js')).command },
   train: { summary: 'train CoTrans (stage 1 linking + stage 2 co-training) into a model directory', load: async () => (await import('./train.js')).command },

@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs, { type KafkaConfig } from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -6,6 +6,7 @@ export const TOPICS = {
   points: 'gps.points',
   dlq: 'gps.points.dlq',
   labels: 'vehicle.labels',
+  windowsChangelog: 'cotrans.windows-changelog',
 } as const;
 
 export interface TopicSpec {
@@ -13,6 +14,8 @@ export interface TopicSpec {
   partitions: number;
   /** Topic configs, e.g. { 'retention.ms': '...' }. */
   config?: Record<string, string>;
+  /** Copies of each partition (default 1: the project's single broker; 3 on a cluster). */
+  replicationFactor?: number;
 }
 
 /** The project's topics with a partition count (gps.points is keyed by vehicle id). */
@@ -32,8 +35,8 @@ export function parseBrokers(s: string | string[]): string[] {
  * Creates the topics that do not exist yet (auto-create is off on our broker). Returns the topics it
  * created; an existing topic with another partition count is reported in `mismatched`, not changed.
  */
-export async function ensureTopics(brokers: string | string[], topics: TopicSpec[]): Promise<{ created: string[]; mismatched: { topic: string; partitions: number; wanted: number }[] }> {
-  const admin = new Kafka({ brokers: parseBrokers(brokers), logLevel: logLevel.NOTHING, clientId: 'cotrans-admin' }).admin();
+export async function ensureTopics(brokers: string | string[], topics: TopicSpec[], security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {}): Promise<{ created: string[]; mismatched: { topic: string; partitions: number; wanted: number }[] }> {
+  const admin = new Kafka({ brokers: parseBrokers(brokers), logLevel: logLevel.NOTHING, clientId: 'cotrans-admin', ...security }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
@@ -44,7 +47,7 @@ export async function ensureTopics(brokers: string | string[], topics: TopicSpec
         topics: missing.map((t) => ({
           topic: t.topic,
           numPartitions: t.partitions,
-          replicationFactor: 1,
+          replicationFactor: t.replicationFactor ?? 1,
           configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
         })),
       });
