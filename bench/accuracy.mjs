@@ -5,7 +5,7 @@
 // runs `cotrans evaluate --experiment` on each (source-only RF, CNN on stage-1 seeds, CoTrans, and the
 // supervised upper bound by 5-fold CV with the target truth), then prints and writes the table with
 // the gap to the bound and the means. Options after a bare `--` go to every `evaluate --experiment`
-// (e.g. `-- --weight-rf 0 --decision valley`), so a variant is measured on the same pairs.
+// (e.g. `-- --weight-rf 0 --decision balanced`), so a variant is measured on the same pairs.
 // About 5 minutes per pair on 2 cores (CoTrans is a bag of three runs; 1:1 took 4.8 min); --quick runs the first three pairs only; --shares runs the six
 // pairs whose targets hold 2% to 16% shared vehicles instead of the twelve.
 import { existsSync } from 'node:fs';

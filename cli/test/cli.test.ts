@@ -34,7 +34,7 @@ describe('cotrans CLI conventions', () => {
     const base = ['--source', 'nowhere.csv', '--source-labels', 'nowhere.csv', '--target', 'nowhere.csv'];
     const a = await run(['train', ...base, '--models', 'nowhere', '--decision', 'median']);
     expect(a.code).toBe(1);
-    expect(a.err).toContain("invalid --decision 'median' (expected otsu, valley-emphasis, valley, balanced)");
+    expect(a.err).toContain("invalid --decision 'median' (expected otsu, valley-emphasis, balanced)");
     const b = await run(['evaluate', '--experiment', ...base, '--truth', 'nowhere.csv', '--out', 'nowhere', '--weight-rf', '1.5']);
     expect(b.code).toBe(1);
     expect(b.err).toContain("invalid --weight-rf '1.5': must be <= 1");

@@ -12,6 +12,7 @@ import { CoTransBag, featureRows, imageSets } from './model.js';
 import type { Decision } from './decision.js';
 import { shiftPrior } from './prior.js';
 import { DEFAULT_COTRAIN } from './cotrain.js';
+import { oobBrier } from './diagnostics.js';
 import { lineChartSvg, writeSvgPng } from './plots.js';
 import { mulberry32, shuffle } from './rng.js';
 import type { LabelRow } from './io.js';
@@ -53,23 +54,14 @@ async function supervised(target: FleetResult['features'], images: FleetResult['
     // Supervised on the target's own class mix: no class weights, so the posteriors are already at
     // the target prior (shifting balanced posteriors of an uncalibrated forest cost recall).
     const rf = await new RandomForestClassifier({ ...DEFAULT_COTRAIN.rf, classWeight: null, seed }).fit(tr.map((i) => X[i]), tr.map((i) => (truth[i] ? 'shared' : 'private')));
-    const oob = rf.oobDecisionFunction!;
-    const ks = rf.classes.indexOf('shared');
-    let rb = 0;
-    let rc = 0;
-    tr.forEach((i, r) => {
-      if (!Number.isNaN(oob[r][ks])) {
-        rb += (oob[r][ks] - (truth[i] ? 1 : 0)) ** 2;
-        rc++;
-      }
-    });
+    const rfBrier = oobBrier(rf, tr.length, (r) => truth[tr[r]]);
     const im = new ImageModel({ seed, ...image, cnn: { ...image.cnn, balanceClasses: false } });
     const rep = await im.fit(tr.map((i) => sets[i]), tr.map((i) => (truth[i] ? 1 : 0)));
-    const wa = 1 / Math.max(rb / Math.max(1, rc), 1e-3);
+    const wa = 1 / Math.max(Number.isFinite(rfBrier) ? rfBrier : 0, 1e-3);
     const wb = Number.isFinite(rep.heldOut.brier) ? 1 / Math.max(rep.heldOut.brier, 1e-3) : wa;
     const w = Math.min(0.8, Math.max(0.2, wa / (wa + wb)));
     const pr = rf.probaOf(te.map((i) => X[i]), 'shared');
-    const pc = await im.predict(te.map((i) => sets[i]));
+    const pc = await im.predictProba(te.map((i) => sets[i]));
     te.forEach((i, r) => (p[i] = w * pr[r] + (1 - w) * pc[r]));
     im.dispose();
   }
@@ -115,7 +107,7 @@ export async function runExperiment(
   const seedModel = new ImageModel({ seed, ...opts.cotrain?.image });
   const sets = imageSets(target, input.target.images, imageSize);
   await seedModel.fit(train.stage1.seeds.map((s) => sets[s.index]), train.stage1.seeds.map((s) => (s.shared ? 1 : 0)));
-  const pSeeds = Array.from(await seedModel.predict(sets), (p) => shiftPrior(p, train.stage1.prior, 0.5));
+  const pSeeds = Array.from(await seedModel.predictProba(sets), (p) => shiftPrior(p, train.stage1.prior, 0.5));
   seedModel.dispose();
   add('CNN on stage-1 seeds', pSeeds, (performance.now() - t1) / 1000);
   if (opts.deepTransfer ?? true) {
@@ -129,7 +121,7 @@ export async function runExperiment(
       const t = performance.now();
       const m = new ImageModel({ seed, ...opts.cotrain?.image });
       await m.fit(srcSets, src.shared.map((v) => (v ? 1 : 0)), method ? { domain: { vehicles: sets, method } } : {});
-      const p = Array.from(await m.predict(sets));
+      const p = Array.from(await m.predictProba(sets));
       m.dispose();
       add(name, p, (performance.now() - t) / 1000);
     }
@@ -156,10 +148,8 @@ export async function runExperiment(
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 
 export function decisionText(d: Decision): string {
-  if (d.combine === 'probability') return `rule ${d.rule}, posteriors moved to a prior of ${pct(d.prior)}%`;
-  const by = d.by === 'valley' ? 'the density valley' : d.by === 'prior' ? "stage 1's share (no valley)" : 'the balanced boundary (no valley)';
   const passes = d.passes && d.passes > 1 ? ` (${d.passes} passes: the first cut put over --cut-guard times stage 1's share above it)` : '';
-  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${d.rule === 'valley' ? ` (${by})` : ''}${passes}`;
+  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${passes}`;
 }
 
 export function experimentMarkdown(r: ExperimentResult): string {

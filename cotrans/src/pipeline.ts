@@ -121,6 +121,8 @@ export const DEFAULT_MEMBERS = 3;
 export type M1View = 'transferable' | 'full';
 export const M1_VIEWS: readonly M1View[] = ['transferable', 'full'];
 export const DEFAULT_M1_VIEW: M1View = 'transferable';
+/** M1 also trains on the labelled source vehicles, each city on its own anchored scale. */
+export const DEFAULT_M1_SOURCE = true;
 
 export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): Promise<TrainOutput> {
   const k = opts.members ?? DEFAULT_MEMBERS;
@@ -194,7 +196,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
   let X = featureRows(target, full);
   let m1Scale: Standardisation | null = null;
   let m1Extra: { X: number[][]; shared: boolean[] } | undefined;
-  if (opts.m1Source ?? true) {
+  if (opts.m1Source ?? DEFAULT_M1_SOURCE) {
     const Xs = featureRows(src.rows, full);
     // the target's scale is anchored on the rows stage 1 anchored on (its private cars); without
     // stage-1 anchoring, on the whole target
@@ -223,7 +225,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
     decision: ct.decision,
     stopReason: ct.stopReason,
     rounds: ct.rounds,
-    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? true, m1View: opts.m1View ?? DEFAULT_M1_VIEW, m2Source: opts.m2Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
+    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? DEFAULT_M1_SOURCE, m1View: opts.m1View ?? DEFAULT_M1_VIEW, m2Source: opts.m2Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
     data: input.hashes ?? { source: '', sourceLabels: '', target: '' },
     metrics: {
       sourceVehicles: src.rows.length,

@@ -179,8 +179,3 @@ export async function runStage1(
   const pShared = pBalanced.map((p) => shiftPrior(p, prior, 0.5));
   return { rf, alignment: o.alignment, source: sStats, target: tStats, coral, pShared, pBalanced, prior, seeds: chooseSeeds(o.seeds.balanced ? pBalanced : pShared, o.seeds, prior), mmd: mmdRows, anchorRows };
 }
-
-/** Applies a stage-1 alignment to new target rows (with the target statistics fitted at training). */
-export function alignTarget(X: number[][], r: Pick<Stage1Result, 'alignment' | 'target'>): number[][] {
-  return r.alignment === 'none' ? X.map((row) => [...row]) : standardise(X, r.target);
-}

@@ -293,7 +293,7 @@ export class Cnn {
         const secs = (performance.now() - t0) / 1000;
         let valLoss: number | null = null;
         if (ext && nVal) {
-          const p = await this.predict(ext.images);
+          const p = await this.predictProba(ext.images);
           let vs = 0;
           for (let i = 0; i < nVal; i++) {
             const q = Math.min(1 - 1e-7, Math.max(1e-7, p[i]));
@@ -333,7 +333,7 @@ export class Cnn {
   }
 
   /** P(class 1) per image. */
-  async predict(images: Float32Array): Promise<Float32Array> {
+  async predictProba(images: Float32Array): Promise<Float32Array> {
     const c = this.config;
     const per = c.inputSize * c.inputSize * c.channels;
     const n = images.length / per;
