@@ -1,6 +1,7 @@
 // The experiment table in one go on the same data: source-only RF (stage 1), CNN on the stage-1 seeds
 // only, CoTrans (stage 1 + co-training), and the supervised upper bound (k-fold CV of RF + CNN with
 // the target truth). Truth is used by the evaluation and the upper bound only.
+import { UserError } from '@cotrans/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FEATURE_COLUMNS, type FleetResult } from '@cotrans/features';
@@ -14,7 +15,7 @@ import { shiftPrior } from './prior.js';
 import { DEFAULT_COTRAIN } from './cotrain.js';
 import { oobBrier } from './diagnostics.js';
 import { lineChartSvg, writeSvgPng } from './plots.js';
-import { mulberry32, shuffle } from './rng.js';
+import { mulberry32, shuffle } from '@cotrans/core';
 import type { LabelRow } from './io.js';
 
 export interface ExperimentRow {
@@ -85,7 +86,7 @@ export async function runExperiment(
   const tTrain = (performance.now() - t0) / 1000;
   const ids = train.targetIds;
   const missing = ids.filter((id) => !truthMap.has(id));
-  if (missing.length) throw Object.assign(new Error(`truth labels lack ${missing.length} target vehicle(s), e.g. '${missing[0]}'`), { exitCode: 1 });
+  if (missing.length) throw new UserError(`truth labels lack ${missing.length} target vehicle(s), e.g. '${missing[0]}'`);
   const truth = ids.map((id) => truthMap.get(id)!);
   const st = ids.map((id) => strata.get(id) ?? '');
   const hasStrata = st.some((s) => s);

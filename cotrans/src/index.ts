@@ -2,7 +2,7 @@ export { RandomForestClassifier, permutationImportance, argmax, resolveMtry } fr
 export type { RandomForestOptions, RandomForestJSON, FitOptions, Label } from './rf/forest.js';
 export { binMatrix, computeEdges, binOf } from './rf/binning.js';
 export { defaultWorkerScript } from './rf/pool.js';
-export { mulberry32, deriveSeed, shuffle, gaussian } from './rng.js';
+export { mulberry32, deriveSeed, shuffle, gaussian } from '@cotrans/core';
 export { initTf } from './cnn/backend.js';
 export type { Tf, BackendPreference } from './cnn/backend.js';
 export { Cnn, DEFAULT_CNN } from './cnn/net.js';
@@ -21,7 +21,7 @@ export { CoTransModel, CoTransBag, loadModel, loadCurrentModel, readManifest, ba
 export type { Manifest } from './model.js';
 export { trainCoTrans, joinSource, mergeSources, DEFAULT_MEMBERS, DEFAULT_M1_VIEW, DEFAULT_M1_SOURCE, M1_VIEWS } from './pipeline.js';
 export type { TrainOptions, TrainInput, TrainOutput, M1View } from './pipeline.js';
-export { readLabels, readPredictions, writePredictions, predictionsCsv, hashInput, resolveTz, loadFleet, userError, PREDICTIONS_HEADER } from './io.js';
+export { readLabels, readPredictions, writePredictions, predictionsCsv, hashInput, resolveTz, loadFleet, PREDICTIONS_HEADER } from './io.js';
 export type { LabelRow, PredictionRow, PredictionsMeta, LoadedFleet } from './io.js';
 export { shiftPrior, estimatePrior } from './prior.js';
 export { otsuCut, valleyEmphasisCut, guardedCut, decide, combine, combinedLogit, DECISIONS, DEFAULT_DECISION, EMPHASIS_WINDOW } from './decision.js';
@@ -34,7 +34,7 @@ export { runExperiment, experimentMarkdown, writeExperiment, decisionText } from
 export type { ExperimentResult, ExperimentRow } from './experiment.js';
 export { lineChartSvg, writeSvgPng } from './plots.js';
 export type { Series } from './plots.js';
-export { placeFleet, localMidnight, localDay } from './place.js';
+export { placeFleet } from './place.js';
 export type { PlaceOptions } from './place.js';
 export * from './store/index.js';
 export { writeVersion, useVersion, modelVersionId, assertInside, listVersions, currentVersion, resolveModelDir, watchCurrentVersion, versionPath, versionStamp, contentHash, VERSIONS_DIR, CURRENT_FILE, VERSION_ID } from './versions.js';

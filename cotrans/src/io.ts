@@ -1,29 +1,19 @@
 // File edges of the learning stage: labels and predictions CSVs, data hashes, and a GPS log turned
 // into features + images (ingest -> features). Errors are UserErrors naming file and line.
 import { createHash } from 'node:crypto';
-import { UserError, csvRow, excerpt, splitCsvLine as splitCells } from '@cotrans/core';
+import { UserError, csvRow, excerpt, csvCells } from '@cotrans/core';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readPoints, listLogFiles, readCity, type GpsPoint, type LogFormat, type ReadSummary } from '@cotrans/ingest';
+import { readCity } from '@cotrans/core';
+import { readPoints, listLogFiles, type GpsPoint, type LogFormat, type ReadSummary } from '@cotrans/ingest';
 import { computeFleet, type FleetResult } from '@cotrans/features';
 
-/** A UserError with this message (kept for the learning stage's callers). */
-export function userError(message: string): UserError {
-  return new UserError(message);
-}
 
 export interface LabelRow {
   vehicleId: string;
   shared: boolean;
   stratum?: string;
-}
-
-/** The cells of a line, unquoted ones trimmed; a quote left open is an error naming file:line. */
-function splitCsvLine(line: string, file: string, lineNo: number): string[] {
-  const cells = splitCells(line, { trim: true });
-  if (!cells) throw UserError.at({ file, line: lineNo }, 'a quoted cell is never closed');
-  return cells;
 }
 
 /** labels.csv: vehicle_id,label[,stratum]; label shared|private (also 1/0, true/false). */
@@ -35,7 +25,7 @@ export async function readLabels(file: string): Promise<LabelRow[]> {
     throw new UserError(`${file}: cannot read labels (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '', file, 1).map((h) => h.toLowerCase());
+  const header = csvCells(lines[0] ?? '', file, 1, { trim: true }).map((h) => h.toLowerCase());
   const iId = header.indexOf('vehicle_id');
   const iLabel = header.indexOf('label');
   const iStratum = header.indexOf('stratum');
@@ -44,7 +34,7 @@ export async function readLabels(file: string): Promise<LabelRow[]> {
   const seen = new Set<string>();
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
-    const c = splitCsvLine(lines[i], file, i + 1);
+    const c = csvCells(lines[i], file, i + 1, { trim: true });
     const id = c[iId];
     const raw = (c[iLabel] ?? '').toLowerCase();
     if (!id) throw new UserError(`${file}:${i + 1}: empty vehicle_id`);
@@ -97,7 +87,7 @@ export async function readPredictions(file: string): Promise<PredictionRow[]> {
     throw new UserError(`${file}: cannot read predictions (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const lines = text.split(/\r?\n/);
-  const h = splitCsvLine(lines[0] ?? '', file, 1).map((x) => x.toLowerCase());
+  const h = csvCells(lines[0] ?? '', file, 1, { trim: true }).map((x) => x.toLowerCase());
   const ix = (n: string) => h.indexOf(n);
   if (ix('vehicle_id') < 0 || ix('label') < 0) throw new UserError(`${file}:1: header must name vehicle_id and label`);
   const num = (c: string[], n: string) => (ix(n) >= 0 && c[ix(n)] !== '' && c[ix(n)] !== undefined ? Number(c[ix(n)]) : NaN);
@@ -105,7 +95,7 @@ export async function readPredictions(file: string): Promise<PredictionRow[]> {
   const seen = new Set<string>();
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
-    const c = splitCsvLine(lines[i], file, i + 1);
+    const c = csvCells(lines[i], file, i + 1, { trim: true });
     const id = c[ix('vehicle_id')];
     if (!id) throw new UserError(`${file}:${i + 1}: empty vehicle_id`);
     if (seen.has(id)) throw new UserError(`${file}:${i + 1}: vehicle '${excerpt(id)}' appears twice`);

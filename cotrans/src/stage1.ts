@@ -2,6 +2,7 @@
 // domains aligned (by default each domain's private cars put on a common robust scale), the remaining domain
 // distance measured (multi-kernel MMD per feature set), the target scored, and confident seeds chosen
 // per class with a class-balance rule.
+import { UserError } from '@cotrans/core';
 import { RandomForestClassifier, type RandomForestOptions } from './rf/forest.js';
 import { applyLinear, coralTransform, fitRobustStandardisation, fitStandardisation, mmd, standardise, type Standardisation } from './align.js';
 import type { Matrix } from './linalg.js';
@@ -128,10 +129,10 @@ export async function runStage1(
   options: Partial<Stage1Options> = {},
 ): Promise<Stage1Result> {
   const o = { ...DEFAULT_STAGE1, ...options, seeds: { ...DEFAULT_STAGE1.seeds, ...options.seeds }, rf: { ...DEFAULT_STAGE1.rf, ...options.rf } };
-  if (!source.X.length) throw Object.assign(new Error('the source fleet has no usable vehicles'), { exitCode: 1 });
-  if (!target.X.length) throw Object.assign(new Error('the target fleet has no usable vehicles'), { exitCode: 1 });
+  if (!source.X.length) throw new UserError('the source fleet has no usable vehicles');
+  if (!target.X.length) throw new UserError('the target fleet has no usable vehicles');
   const nPos = source.shared.filter(Boolean).length;
-  if (nPos === 0 || nPos === source.shared.length) throw Object.assign(new Error(`the source labels hold a single class (${nPos ? 'shared' : 'private'} only): stage 1 needs both`), { exitCode: 1 });
+  if (nPos === 0 || nPos === source.shared.length) throw new UserError(`the source labels hold a single class (${nPos ? 'shared' : 'private'} only): stage 1 needs both`);
   const anchored = o.alignment === 'anchored';
   const labels = source.shared.map((s) => (s ? 'shared' : 'private'));
   // Anchoring: private cars of both cities on one scale. The source's are labelled; the target's are

@@ -1,4 +1,5 @@
 import type { Command } from '../kit.js';
+import { timeZoneOption } from '@cotrans/core';
 import { UserError, num, str } from '../kit.js';
 import { progress } from '../progress.js';
 
@@ -46,13 +47,7 @@ different --group.`,
     const brokers = str(args, 'brokers')!;
     const idle = num(args, 'until-idle', { min: 0.1 });
     const tz = str(args, 'tz');
-    if (tz !== undefined) {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      } catch {
-        throw new UserError(`invalid --tz '${tz}': not an IANA time zone (e.g. Europe/Berlin, America/Los_Angeles)`);
-      }
-    }
+    if (tz !== undefined) timeZoneOption(tz, 'tz');
     const windowOpts = { tz, windowDays: num(args, 'window-days', { min: 1, max: 366, integer: true }), imageSize: num(args, 'image-size', { min: 4, max: 256, integer: true }) };
     if (windows === undefined && Object.values(windowOpts).some((v) => v !== undefined)) throw new UserError('--tz, --window-days and --image-size go with --windows');
     const file = (windows ?? out)!;

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from '../kit.js';
+import { readCity } from '@cotrans/core';
 import { UserError, bool, list, num, str } from '../kit.js';
 import { progress } from '../progress.js';
 import { LEARN_OPTIONS, learnOptions, onOff } from '../learn-options.js';
@@ -68,7 +69,7 @@ above 1 the table also scores each run of CoTrans's bag on its own, after the ba
         const features = await import('@cotrans/features');
         const days = [...tgt.images.values()].flatMap((im) => im.dayKeys).sort();
         if (!days.length) throw new UserError(`${target}: no active day in the target pool to place --real into`);
-        const centre = (await ingest.readCity(target))?.centre ?? null;
+        const centre = (await readCity(target))?.centre ?? null;
         const moved = await learn.placeFleet(ingest.readPoints(realPath, { format: (str(args, 'real-format') ?? 'auto') as 'auto' }), { fromTz: realTz, toTz: tgt.tz, toFirstDay: days[0], toCentre: centre, idPrefix: 'real:' });
         if (!moved.points.length) throw new UserError(`${realPath}: no points`);
         moved.points.sort((a, b) => a.ts - b.ts);

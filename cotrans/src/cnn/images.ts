@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cnn, type CnnConfig, type EpochLog } from './net.js';
 import type { BackendPreference } from './backend.js';
-import { mulberry32, shuffle } from '../rng.js';
+import { mulberry32, shuffle } from '@cotrans/core';
 import { logit, sigmoid } from '../maths.js';
 import type { DomainMethod } from './domain.js';
 

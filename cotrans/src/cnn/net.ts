@@ -4,7 +4,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { initTf, type BackendPreference, type Tf } from './backend.js';
 import type { ParamSpec } from './weights-file.js';
 import { makeConv2dValid, padSame, pool } from './layers.js';
-import { mulberry32, shuffle } from '../rng.js';
+import { mulberry32, shuffle } from '@cotrans/core';
 import { dannScale, makeGradientReversal, mkMmd, type DomainAdaptation } from './domain.js';
 import { readWeightsFile, writeWeightsFile } from './weights-file.js';
 
