@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '@cotrans/core';
-import { agreementOf, classCount, combine, combinedLogit, decide, exchangeFor, gaussian, guardedCut, logit, mulberry32, otsuCut, pick, pseudoAccuracy, roomIn, sigmoid, valleyEmphasisCut, type Decision } from '@cotrans/cotrans';
+import { seededSample } from '@cotrans/testkit';
+import { agreementOf, classCount, combine, combinedLogit, decide, exchangeFor, guardedCut, logit, mulberry32, otsuCut, pick, pseudoAccuracy, roomIn, sigmoid, valleyEmphasisCut, type Decision } from '@cotrans/cotrans';
 
-const sample = (seed: number, parts: [n: number, mean: number, sd: number][]): number[] => {
-  const r = mulberry32(seed);
-  return parts.flatMap(([n, m, s]) => Array.from({ length: n }, () => m + s * gaussian(r)));
-};
+const sample = seededSample;
 
 describe("Otsu's cut", () => {
   const betweenVariance = (z: number[], c: number) => {

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { replay, SqlitePointStore } from '@cotrans/ingest';
 import { makeFleet } from './helpers/fleet.js';
 import { brokers, freshTopics, until, cliBin } from './helpers/kafka.js';
+import { sqliteCounter } from '@cotrans/testkit';
 
 let dir: string;
 beforeAll(() => {
@@ -29,20 +30,7 @@ function consume(db: string, t: { topic: string; dlq: string }, group: string): 
   return { child, exited, log: () => log };
 }
 
-function storedPoints(db: string): number {
-  try {
-    const d = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      return (d.prepare("SELECT value FROM counters WHERE name = 'points'").get() as { value: number } | undefined)?.value ?? 0;
-    } finally {
-      d.close();
-    }
-  } catch (err) {
-    // not created yet (no file, or no table before the first transaction); anything else is a failure
-    if (/SQLITE_CANTOPEN|no such table/.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) return 0;
-    throw err;
-  }
-}
+const storedPoints = (db: string): number => sqliteCounter(db, 'points');
 
 function dump(db: string) {
   const d = new Database(db, { readonly: true });

@@ -1,12 +1,14 @@
+// The learning commands end to end (train, classify, evaluate, the experiment) on tiny simulated fleets,
+// run in-process from the CLI sources; the model directory they write is read back by the library.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeFleet } from '@cotrans/fixtures';
-import { parseCommandArgs } from '../../cli/src/kit.js';
-import { command as train } from '../../cli/src/commands/train.js';
-import { command as classify } from '../../cli/src/commands/classify.js';
-import { command as evaluate } from '../../cli/src/commands/evaluate.js';
+import { parseCommandArgs } from '../src/kit.js';
+import { command as train } from '../src/commands/train.js';
+import { command as classify } from '../src/commands/classify.js';
+import { command as evaluate } from '../src/commands/evaluate.js';
 import { CoTransBag, CoTransModel, currentVersion, loadFleet, loadModel, readLabels, readPredictions, resolveModelDir, trainCoTrans } from '@cotrans/cotrans';
 
 // Tiny fleets written as files, run through the real commands (features, stage 1, co-training,
