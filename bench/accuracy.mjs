@@ -137,7 +137,7 @@ for (const [k, p] of pairs.entries()) {
   const dir = join(out, `${p.source}-${p.target}`);
   const t1 = performance.now();
   await run(
-    ['evaluate', '--experiment', '--source', join(src, 'points.csv.gz'), '--source-labels', join(src, 'labels.csv'), '--target', join(tgt, 'points.csv.gz'), '--truth', join(tgt, 'labels.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
+    ['experiment', '--source', join(src, 'points.csv.gz'), '--source-labels', join(src, 'labels.csv'), '--target', join(tgt, 'points.csv.gz'), '--truth', join(tgt, 'labels.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
     `${dir}.log`,
   );
   const exp = JSON.parse(await readFile(join(dir, 'experiment.json'), 'utf8'));
@@ -183,7 +183,7 @@ if (!opt['skip-real']) {
     source: (seed) => fleet('source', seed, [], 500),
     experiment: async (sources, targetDir, dir) => {
       await run(
-        ['evaluate', '--experiment', ...sources.flatMap((s) => ['--source', s.points, '--source-labels', s.labels]), '--target', join(targetDir, 'points.csv.gz'), '--truth', join(targetDir, 'truth.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
+        ['experiment', ...sources.flatMap((s) => ['--source', s.points, '--source-labels', s.labels]), '--target', join(targetDir, 'points.csv.gz'), '--truth', join(targetDir, 'truth.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
         `${dir}.log`,
       );
       return JSON.parse(await readFile(join(dir, 'experiment.json'), 'utf8'));

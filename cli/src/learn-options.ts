@@ -17,7 +17,7 @@ import {
   type M1View,
   type Stage1Options,
 } from '@cotrans/cotrans';
-import { type OptionSpec, type ParsedArgs, UserError, num, str } from './kit.js';
+import { type OptionSpec, type ParsedArgs, UserError, list, num, str } from './kit.js';
 
 const oneOf = <const T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], def: T): T => {
   const v = str(args, name) ?? def;
@@ -82,4 +82,20 @@ export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>
       },
     },
   };
+}
+
+/** The labelled sources and the target, as `train` and `experiment` both take them. */
+export const FLEET_OPTIONS: Record<string, OptionSpec> = {
+  source: { type: 'string', arg: 'PATH', multiple: true, help: 'labeled source fleet GPS log (file or directory); give it again for another source (e.g. a simulated fleet and a few real labelled cars), each with its own --source-labels' },
+  'source-labels': { type: 'string', arg: 'FILE', multiple: true, help: 'source labels CSV: vehicle_id,label[,stratum] (label shared|private), one per --source, in the same order' },
+  target: { type: 'string', arg: 'PATH', help: 'unlabeled target fleet GPS log' },
+  tz: { type: 'string', arg: 'Area/City', help: 'time zone of both fleets; default: city.json next to each input' },
+};
+
+/** The --source/--source-labels pairs, in order; a UserError when their counts differ. */
+export function sourcePairs(args: ParsedArgs): { sources: string[]; labelPaths: string[] } {
+  const sources = list(args, 'source');
+  const labelPaths = list(args, 'source-labels');
+  if (labelPaths.length !== sources.length) throw new UserError(`--source given ${sources.length} time(s) but --source-labels ${labelPaths.length}: one labels file per source, in the same order`);
+  return { sources, labelPaths };
 }

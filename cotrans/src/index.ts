@@ -34,7 +34,8 @@ export { runExperiment, experimentMarkdown, writeExperiment, decisionText } from
 export type { ExperimentResult, ExperimentRow } from './experiment.js';
 export { lineChartSvg, writeSvgPng } from './plots.js';
 export type { Series } from './plots.js';
-export { placeFleet } from './place.js';
+export { placeFleet, placeRealVehicles } from './place.js';
+export { evaluationReport } from './evaluation.js';
 export type { PlaceOptions } from './place.js';
 export * from './store/index.js';
 export { writeVersion, useVersion, modelVersionId, assertInside, listVersions, currentVersion, resolveModelDir, watchCurrentVersion, versionPath, versionStamp, contentHash, VERSIONS_DIR, CURRENT_FILE, VERSION_ID } from './versions.js';

@@ -3,7 +3,8 @@
 // across time zones), positions are translated to the pool's centre (metres kept). Our features use
 // fixed metric cells and a vehicle-centred image frame, so the move changes what a city-specific
 // frame would see, not the shape of the movement.
-import { localDate, localMidnightUtc } from '@cotrans/core';
+import { UserError, localDate, localMidnightUtc } from '@cotrans/core';
+import { computeFleet, type FleetResult } from '@cotrans/features';
 import type { GpsPoint } from '@cotrans/ingest';
 
 export interface PlaceOptions {
@@ -37,4 +38,26 @@ export async function placeFleet(points: AsyncIterable<GpsPoint[]>, o: PlaceOpti
     lon: o.toCentre ? (p.lon - c.lon) * k + o.toCentre.lon : p.lon,
   }));
   return { points: moved, vehicles: [...new Set(moved.map((p) => p.vehicleId))] };
+}
+
+/**
+ * Places real shared vehicles into a target pool for the experiment: moved to the pool's first
+ * active day and to `centre` (placeFleet), their features and images computed in the pool's zone
+ * and added to `target`, each labelled shared in `truth` with the stratum 'real-taxi'.
+ */
+export async function placeRealVehicles(
+  target: { features: FleetResult['features']; images: FleetResult['images']; tz: string; path: string },
+  points: AsyncIterable<GpsPoint[]>,
+  o: { fromTz: string; centre: { lat: number; lon: number } | null; truth: { vehicleId: string; shared: boolean; stratum?: string }[]; what: string },
+): Promise<{ vehicles: string[]; points: number; firstDay: string }> {
+  const days = [...target.images.values()].flatMap((im) => im.dayKeys).sort();
+  if (!days.length) throw new UserError(`${target.path}: no active day in the target pool to place real vehicles into`);
+  const moved = await placeFleet(points, { fromTz: o.fromTz, toTz: target.tz, toFirstDay: days[0], toCentre: o.centre, idPrefix: 'real:' });
+  if (!moved.points.length) throw new UserError(`${o.what}: no points`);
+  moved.points.sort((a, b) => a.ts - b.ts);
+  const fr = await computeFleet([moved.points], { tz: target.tz });
+  target.features.push(...fr.features);
+  for (const [k, v] of fr.images) target.images.set(k, v);
+  for (const id of moved.vehicles) o.truth.push({ vehicleId: id, shared: true, stratum: 'real-taxi' });
+  return { vehicles: moved.vehicles, points: moved.points.length, firstDay: days[0] };
 }
