@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { WriteToken } from '@cotrans/dashboard';
-import { mulberry32 } from '@cotrans/cotrans';
+import { mulberry32 } from '@cotrans/core';
 
 export const PREDICTIONS = [
   'vehicle_id,label,p_shared,p_rf,p_cnn,flags',

@@ -13,3 +13,4 @@ export { distanceM, haversineM } from './geo.js';
 export { jaccard, shiftJaccard, jaccardSorted, sortedCells, mapSimilarity, mapViews, sortedMapViews, sortedUnion, laplacianCells, pooledCells, type MapViews } from './similarity.js';
 export { entropy, mean } from './stats.js';
 export { SqliteWindowStore, type WindowStoreCounters, type WindowStoreResultOptions } from './window-store.js';
+export { readLabels, readPredictions, writePredictions, predictionsCsv, PREDICTIONS_HEADER, type LabelRow, type PredictionRow, type PredictionsMeta } from './labels-csv.js';
