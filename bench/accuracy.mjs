@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]
-// The accuracy table of issue 5, reproducible in one command: simulates the source and target fleets
+// The accuracy table of the learning stage, reproducible in one command: simulates the source and target fleets
 // of every pair (cached in --data; the simulator is seeded, so the same pair gives the same bytes) and
 // runs `cotrans evaluate --experiment` on each (source-only RF, CNN on stage-1 seeds, CoTrans, and the
 // supervised upper bound by 5-fold CV with the target truth), then prints and writes the table with
@@ -23,8 +23,8 @@ const cli = join(root, 'cli/bin/cotrans.js');
 if (!existsSync(join(root, 'cli/dist/main.js'))) throw new Error('cli/dist missing: build first (npx turbo run build)');
 
 // Sources: `simulate --preset source --vehicles 500`; targets: `simulate --preset target --vehicles
-// 2000`, seeds as named. 1 -> 1 is the issue's benchmark as written (both presets at their default
-// seed); the other seeds are the ones the sessions developed and checked on (cotrans/README.md says
+// 2000`, seeds as named. 1 -> 1 is the preset benchmark (both presets at their default
+// seed); the other seeds are the ones the defaults were developed and checked on (docs/experiments/2026-12-02-learning-stage-history.md says
 // which pair decided what). The last two targets change the class mix.
 const PAIRS = [
   { source: 1, target: 1 },

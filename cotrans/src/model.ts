@@ -169,7 +169,7 @@ export function bagProbabilities(members: readonly (readonly number[])[]): numbe
  * Several CoTrans runs on the same data with train seeds seed, seed + 1, ...: a vehicle's label is
  * the sign of the mean of the members' margins. Co-training's outcome swings with the seed on
  * targets with few shared vehicles (one run in three can double the false alarms); the mean of
- * three runs' margins was measured above the runs' average on 10 of 11 development pairs (README).
+ * three runs' margins was measured above the runs' average on 10 of 11 development pairs (docs/experiments/2026-12-02-learning-stage-history.md).
  */
 export class CoTransBag {
   constructor(

@@ -16,7 +16,7 @@ export interface TrainOptions {
    * city on the anchored scale (source: robust statistics of its private vehicles; target: of all its
    * vehicles, mostly private). The target's own pseudo-labels hold only the clearest vehicles of each
    * class; the source's labels add heavy private drivers and car-sharing vehicles, which the pseudo-
-   * labelled forest put on the wrong side (README, Figures).
+   * labelled forest put on the wrong side (docs/experiments/2026-12-02-learning-stage-history.md).
    */
   m1Source?: boolean;
   /**

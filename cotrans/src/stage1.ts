@@ -22,7 +22,7 @@ export const ALIGNMENTS: readonly Alignment[] = ['anchored', 'coral', 'standardi
 /**
  * Target prior estimate. 'count' (default): the share of the target the class-balanced forest puts
  * at P(shared) >= 1/2. 'em': EM of Saerens et al. on its posteriors, which assumes calibrated ones; a
- * forest trained in another city is not, and EM said 1-1.5% against a true 8% (README).
+ * forest trained in another city is not, and EM said 1-1.5% against a true 8% (docs/experiments/2026-12-02-learning-stage-history.md).
  */
 export type PriorEstimate = 'count' | 'em';
 
@@ -55,7 +55,7 @@ export const DEFAULT_STAGE1: Stage1Options = {
   alignment: 'anchored',
   prior: 'count',
   rf: { nEstimators: 100, criterion: 'entropy', minSamplesLeaf: 2, classWeight: 'balanced', seed: 0 },
-  // measured on simulated source -> target fleets (README): per-domain standardisation shifts the
+  // measured on simulated source -> target fleets (docs/experiments/2026-12-02-learning-stage-history.md): per-domain standardisation shifts the
   // target by its own class mix, which differs from the source's; anchoring on the private class
   // does not, and ranked the target best (AUC, precision of the most confident) on four pairs.
   seeds: { fraction: 0.2, minClassShare: 0.3, floor: 0.8, minPerClass: 10, maxShareOfClass: 0.25 },
