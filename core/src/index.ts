@@ -7,3 +7,4 @@ export { Rng, mixSeed } from './sfc32.js';
 export { isValidTimeZone, tzOffsetMs, localMidnightUtc, localHour, localWeekday, localDate, timeZoneOption } from './tz.js';
 export { readCity, cityFileOf, type CityInfo } from './city.js';
 export { haversineM, EARTH_RADIUS_M } from './geo.js';
+export type { GpsPoint } from './point.js';
