@@ -165,9 +165,9 @@ describe('SqliteWindowStore (real SQLite file)', () => {
     const ps = new SqlitePointStore(pointStore);
     ps.apply(batches[0]);
     ps.close();
-    expect(() => new SqliteWindowStore(pointStore, { tz })).toThrow(`${pointStore}: not a window store (it has tables counters, offsets, points, vehicles)`);
+    expect(() => new SqliteWindowStore(pointStore, { tz })).toThrow(`${pointStore}: not a window store (it has tables counters, offsets, points, schema_versions, vehicles)`);
     const d = new Database(pointStore, { readonly: true });
-    expect(d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual(['counters', 'offsets', 'points', 'vehicles'].map((name) => ({ name })));
+    expect(d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual(['counters', 'offsets', 'points', 'schema_versions', 'vehicles'].map((name) => ({ name })));
     d.close();
 
     const file = join(dir, 'corrupt.sqlite');
