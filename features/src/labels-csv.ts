@@ -10,16 +10,21 @@ export interface LabelRow {
   stratum?: string;
 }
 
-/** labels.csv: vehicle_id,label[,stratum]; label shared|private (also 1/0, true/false). */
-export async function readLabels(file: string): Promise<LabelRow[]> {
+/** A CSV file's lines and its lower-cased header cells; a UserError naming the file when it cannot be read. */
+async function readTable(file: string, what: string): Promise<{ lines: string[]; header: string[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new UserError(`${file}: cannot read labels (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new UserError(`${file}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const lines = text.split(/\r?\n/);
-  const header = csvCells(lines[0] ?? '', file, 1, { trim: true }).map((h) => h.toLowerCase());
+  return { lines, header: csvCells(lines[0] ?? '', file, 1, { trim: true }).map((h) => h.toLowerCase()) };
+}
+
+/** labels.csv: vehicle_id,label[,stratum]; label shared|private (also 1/0, true/false). */
+export async function readLabels(file: string): Promise<LabelRow[]> {
+  const { lines, header } = await readTable(file, 'labels');
   const iId = header.indexOf('vehicle_id');
   const iLabel = header.indexOf('label');
   const iStratum = header.indexOf('stratum');
@@ -74,14 +79,7 @@ export async function writePredictions(file: string, rows: PredictionRow[], meta
 }
 
 export async function readPredictions(file: string): Promise<PredictionRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: cannot read predictions (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  const lines = text.split(/\r?\n/);
-  const h = csvCells(lines[0] ?? '', file, 1, { trim: true }).map((x) => x.toLowerCase());
+  const { lines, header: h } = await readTable(file, 'predictions');
   const ix = (n: string) => h.indexOf(n);
   if (ix('vehicle_id') < 0 || ix('label') < 0) throw new UserError(`${file}:1: header must name vehicle_id and label`);
   const num = (c: string[], n: string) => (ix(n) >= 0 && c[ix(n)] !== '' && c[ix(n)] !== undefined ? Number(c[ix(n)]) : NaN);
