@@ -12,6 +12,7 @@ const alias = {
   '@cotrans/features': src('features'),
   '@cotrans/cotrans': src('cotrans'),
   '@cotrans/dashboard': src('dashboard'),
+  '@cotrans/testkit': src('testkit'),
 };
 
 export default defineConfig({

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]
-// The accuracy table of issue 5, reproducible in one command: simulates the source and target fleets
+// The accuracy table of the learning stage, reproducible in one command: simulates the source and target fleets
 // of every pair (cached in --data; the simulator is seeded, so the same pair gives the same bytes) and
 // runs `cotrans evaluate --experiment` on each (source-only RF, CNN on stage-1 seeds, CoTrans, and the
 // supervised upper bound by 5-fold CV with the target truth), then prints and writes the table with
 // the gap to the bound and the means. Options after a bare `--` go to every `evaluate --experiment`
-// (e.g. `-- --weight-rf 0 --decision valley`), so a variant is measured on the same pairs.
+// (e.g. `-- --weight-rf 0 --decision balanced`), so a variant is measured on the same pairs.
 // About 5 minutes per pair on 2 cores (CoTrans is a bag of three runs; 1:1 took 4.8 min); --quick runs the first three pairs only; --shares runs the six
 // pairs whose targets hold 2% to 16% shared vehicles instead of the twelve.
 import { existsSync } from 'node:fs';
@@ -23,8 +23,8 @@ const cli = join(root, 'cli/bin/cotrans.js');
 if (!existsSync(join(root, 'cli/dist/main.js'))) throw new Error('cli/dist missing: build first (npx turbo run build)');
 
 // Sources: `simulate --preset source --vehicles 500`; targets: `simulate --preset target --vehicles
-// 2000`, seeds as named. 1 -> 1 is the issue's benchmark as written (both presets at their default
-// seed); the other seeds are the ones the sessions developed and checked on (cotrans/README.md says
+// 2000`, seeds as named. 1 -> 1 is the preset benchmark (both presets at their default
+// seed); the other seeds are the ones the defaults were developed and checked on (docs/experiments/2026-12-02-learning-stage-history.md says
 // which pair decided what). The last two targets change the class mix.
 const PAIRS = [
   { source: 1, target: 1 },
@@ -137,7 +137,7 @@ for (const [k, p] of pairs.entries()) {
   const dir = join(out, `${p.source}-${p.target}`);
   const t1 = performance.now();
   await run(
-    ['evaluate', '--experiment', '--source', join(src, 'points.csv.gz'), '--source-labels', join(src, 'labels.csv'), '--target', join(tgt, 'points.csv.gz'), '--truth', join(tgt, 'labels.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
+    ['experiment', '--source', join(src, 'points.csv.gz'), '--source-labels', join(src, 'labels.csv'), '--target', join(tgt, 'points.csv.gz'), '--truth', join(tgt, 'labels.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
     `${dir}.log`,
   );
   const exp = JSON.parse(await readFile(join(dir, 'experiment.json'), 'utf8'));
@@ -183,7 +183,7 @@ if (!opt['skip-real']) {
     source: (seed) => fleet('source', seed, [], 500),
     experiment: async (sources, targetDir, dir) => {
       await run(
-        ['evaluate', '--experiment', ...sources.flatMap((s) => ['--source', s.points, '--source-labels', s.labels]), '--target', join(targetDir, 'points.csv.gz'), '--truth', join(targetDir, 'truth.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
+        ['experiment', ...sources.flatMap((s) => ['--source', s.points, '--source-labels', s.labels]), '--target', join(targetDir, 'points.csv.gz'), '--truth', join(targetDir, 'truth.csv'), '--seed', opt.seed, '--out', dir, ...evalArgs],
         `${dir}.log`,
       );
       return JSON.parse(await readFile(join(dir, 'experiment.json'), 'utf8'));

@@ -1,7 +1,7 @@
 // Conventions shared by every `cotrans` command: long options only, `--help` everywhere,
 // exit 0 on success, 1 on a user error (one line naming what and where), 2 on an internal error.
 import { parseArgs } from 'node:util';
-import { UserError, isUserError } from '@cotrans/core';
+import { UserError, isUserError, timeZoneOption } from '@cotrans/core';
 
 export { UserError, isUserError };
 
@@ -115,11 +115,5 @@ export function bool(args: ParsedArgs, name: string): boolean {
 /** An IANA time zone option, checked (undefined passes). */
 export function timeZone(args: ParsedArgs, name = 'tz'): string | undefined {
   const tz = str(args, name);
-  if (tz === undefined) return undefined;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-  } catch {
-    throw new UserError(`invalid --${name} '${tz}': not an IANA time zone (e.g. Europe/Berlin, America/Los_Angeles)`);
-  }
-  return tz;
+  return tz === undefined ? undefined : timeZoneOption(tz, name);
 }

@@ -1,4 +1,4 @@
-import { commands } from './commands/index.js';
+import { commands, resolveAlias } from './commands/index.js';
 import { oneLine } from '@cotrans/core';
 import { helpText, isUserError, parseCommandArgs } from './kit.js';
 
@@ -31,7 +31,8 @@ function topHelp(): string {
 export async function main(argv: string[]): Promise<number> {
   // --debug is global: the stack of an internal error, which is otherwise kept from the user.
   const debug = argv.includes('--debug');
-  const [name, ...rest] = argv.filter((a) => a !== '--debug');
+  const [given, ...after] = argv.filter((a) => a !== '--debug');
+  const [name, rest] = given ? resolveAlias(given, after) : [given, after];
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(topHelp());
     return name ? 0 : 1;

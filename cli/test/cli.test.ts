@@ -30,12 +30,21 @@ describe('cotrans CLI conventions', () => {
     expect(b.err).toContain("'--bogus'");
   });
 
-  it('train and evaluate name a bad learning option and its allowed values, before reading any data', async () => {
+  it('evaluate --experiment is an alias of experiment; evaluate --help points to it', async () => {
+    const alias = await run(['evaluate', '--experiment', '--source', 'a.csv', '--source-labels', 'a.csv', '--target', 'a.csv', '--truth', 'a.csv', '--out', 'x', '--weight-rf', '2']);
+    expect(alias.code).toBe(1);
+    expect(alias.err).toBe("cotrans experiment: invalid --weight-rf '2': must be <= 1\n");
+    const help = await run(['evaluate', '--help']);
+    expect(help.out).toContain('`cotrans evaluate --experiment ...`');
+    expect(help.out).toContain('is an alias of it');
+  });
+
+  it('train and experiment name a bad learning option and its allowed values, before reading any data', async () => {
     const base = ['--source', 'nowhere.csv', '--source-labels', 'nowhere.csv', '--target', 'nowhere.csv'];
     const a = await run(['train', ...base, '--models', 'nowhere', '--decision', 'median']);
     expect(a.code).toBe(1);
-    expect(a.err).toContain("invalid --decision 'median' (expected otsu, valley-emphasis, valley, balanced)");
-    const b = await run(['evaluate', '--experiment', ...base, '--truth', 'nowhere.csv', '--out', 'nowhere', '--weight-rf', '1.5']);
+    expect(a.err).toContain("invalid --decision 'median' (expected otsu, valley-emphasis, balanced)");
+    const b = await run(['experiment', ...base, '--truth', 'nowhere.csv', '--out', 'nowhere', '--weight-rf', '1.5']);
     expect(b.code).toBe(1);
     expect(b.err).toContain("invalid --weight-rf '1.5': must be <= 1");
     const c = await run(['train', ...base, '--models', 'nowhere', '--m1-source', 'yes']);

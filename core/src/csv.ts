@@ -1,6 +1,7 @@
 // CSV cells as RFC 4180 writes them, and one line read back: what `csvRow` writes, `splitCsvLine`
 // returns unchanged (round-trip tests hold it to that). Every CSV the project writes and reads
 // again (predictions, labels, reviews, features) goes through these two.
+import { UserError } from './errors.js';
 
 /** A cell, quoted when it holds a comma, a quote, a line break or edge spaces. */
 export function csvCell(value: string | number | boolean): string {
@@ -48,4 +49,11 @@ export function splitCsvLine(line: string, opts: { trim?: boolean } = {}): strin
   if (quoted) return null;
   push();
   return out;
+}
+
+/** The cells of line `line` of `file` (see splitCsvLine); a quote left open is a UserError naming file:line. */
+export function csvCells(text: string, file: string, line: number, opts: { trim?: boolean } = {}): string[] {
+  const cells = splitCsvLine(text, opts);
+  if (!cells) throw UserError.at({ file, line }, 'a quoted cell is never closed');
+  return cells;
 }

@@ -2,7 +2,7 @@
 // private class with robust statistics), optionally CORAL (re-colouring the source's covariance to the
 // target's), and the multi-kernel MMD that measures what is left.
 import { columnStats, covariance, matMul, symPow, type Matrix } from './linalg.js';
-import { mulberry32, shuffle } from './rng.js';
+import { mulberry32, shuffle } from '@cotrans/core';
 
 export interface Standardisation {
   mean: number[];

@@ -2,86 +2,43 @@
 //
 // Models co-trained on their own most confident pseudo-labels learn the clearest vehicles of each
 // class (full-time taxis against cars parked at home every night). Vehicles in between (part-time
-// drivers, car-sharing) get balanced posteriors of 0.1-0.7: ranked well above nearly every private car,
-// yet under 1/2. A fixed cut at 1/2 misses them; shifting to an estimated prior needs calibrated
-// posteriors, which these models do not have (README, Figures). What is left is the shape of the scores
-// on the target itself: private cars are the majority and form the densest mode of the ensemble's
-// log-odds; the cut goes to the first density valley above that mode, and never above the balanced
-// boundary (log-odds 0), which is where the confident pseudo-labels already put it.
-import { shiftPrior } from './prior.js';
-
-/** log-odds of p, with p clipped to [eps, 1 - eps] (a forest's 0 or 1 vote share is not infinite evidence). */
-export function logit(p: number, eps: number): number {
-  const q = Math.min(1 - eps, Math.max(eps, p));
-  return Math.log(q / (1 - q));
-}
-
-export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
-
-export interface ValleyOptions {
-  /** Gaussian kernel bandwidth in log-odds units (0.75). */
-  bandwidth: number;
-  /** The cut is never above this log-odds (0: the balanced boundary). */
-  upper: number;
-  /** Grid step of the density scan (0.05). */
-  step: number;
-}
-
-export const DEFAULT_VALLEY: ValleyOptions = { bandwidth: 0.75, upper: 0, step: 0.05 };
+// drivers, car-sharing) get balanced posteriors of 0.1-0.7: ranked well above nearly every private
+// car, yet under 1/2, so a fixed cut at 1/2 misses them, and shifting to an estimated prior needs
+// calibrated posteriors, which these models do not have. What is left is the shape of the scores on
+// the target itself: with M2 scoring vehicles by their best days, the combined log-odds are bimodal
+// (private cars low, shared ones piled near the clip, few in between). The default rule, 'otsu',
+// puts the cut where the between-group variance of the two piles is greatest, guarded against a cut
+// that falls inside the private mode (`guardedCut`).
+import { UserError } from '@cotrans/core';
+import { logit, sigmoid } from './maths.js';
 
 /**
- * The first local minimum of a Gaussian kernel density of `z` above its highest mode, searched up to
- * `upper`; null when the density falls all the way to `upper` without a valley, or when the mode lies
- * above it (then the majority is not the low-score class and there is nothing to correct).
+ * 'otsu' (default): Otsu's threshold of the combined log-odds over the target. 'valley-emphasis':
+ * each candidate cut of Otsu's weighed by 1 - the share of the target within `EMPHASIS_WINDOW` of it,
+ * so the cut moves to where scores are sparse (it rescued a 4%-shared target whose Otsu cut fell into
+ * the private tail). 'balanced': the combined log-odds cut at 0 (measured on the real weeks).
  */
-export function valleyCut(z: readonly number[], options: Partial<ValleyOptions> = {}): number | null {
-  const o = { ...DEFAULT_VALLEY, ...options };
-  const v = z.filter(Number.isFinite);
-  if (v.length < 3) return null;
-  let lo = Infinity;
-  for (const x of v) if (x < lo) lo = x;
-  lo -= 3 * o.bandwidth;
-  if (lo >= o.upper) return null;
-  const sorted = [...v].sort((a, b) => a - b);
-  const reach = 5 * o.bandwidth;
-  const density = (x: number): number => {
-    // only the points within `reach` of x count (sorted: a binary search for the window)
-    let a = 0;
-    let b = sorted.length;
-    while (a < b) {
-      const m = (a + b) >> 1;
-      if (sorted[m] < x - reach) a = m + 1;
-      else b = m;
-    }
-    let s = 0;
-    for (let i = a; i < sorted.length && sorted[i] <= x + reach; i++) s += Math.exp(-0.5 * ((x - sorted[i]) / o.bandwidth) ** 2);
-    return s;
-  };
-  let hi = -Infinity;
-  for (const x of v) if (x > hi) hi = x;
-  hi += 3 * o.bandwidth;
-  const xs: number[] = [];
-  for (let x = lo; x <= hi; x += o.step) xs.push(x);
-  const d = xs.map(density);
-  let mode = 0;
-  for (let i = 1; i < d.length; i++) if (d[i] > d[mode]) mode = i;
-  if (xs[mode] >= o.upper) return null;
-  for (let i = mode + 1; i < d.length - 1 && xs[i] < o.upper; i++) if (d[i] <= d[i - 1] && d[i] < d[i + 1]) return xs[i];
-  return null;
-}
+export const DECISIONS = ['otsu', 'valley-emphasis', 'balanced'] as const;
+export type DecisionRule = (typeof DECISIONS)[number];
+export const DEFAULT_DECISION: DecisionRule = 'otsu';
+
+/** Half-width, in log-odds, of the neighbourhood whose share of the target weighs a 'valley-emphasis' cut. */
+export const EMPHASIS_WINDOW = 0.5;
 
 /**
- * The cut of the 'valley' rule: the valley when there is one; otherwise the score of the vehicle at
- * rank `prior` x n (the share stage 1 estimated), if that lies below `upper`; otherwise `upper`.
+ * How the two models' class-balanced posteriors become the final P(shared): the weighted mean of the
+ * clipped log-odds, less `threshold`, through the sigmoid, so that P(shared) >= 1/2 exactly where the
+ * combined log-odds reach the cut. Model directories written with the former 'valley' rule hold the
+ * same form, and classify repeats their stored cut.
  */
-export function valleyOrPriorCut(z: readonly number[], prior: number, options: Partial<ValleyOptions> = {}): { threshold: number; by: 'valley' | 'prior' | 'upper' } {
-  const upper = options.upper ?? DEFAULT_VALLEY.upper;
-  const valley = valleyCut(z, options);
-  if (valley !== null) return { threshold: valley, by: 'valley' };
-  const sorted = z.filter(Number.isFinite).sort((a, b) => b - a);
-  const k = Math.round(prior * sorted.length);
-  if (k >= 1 && k <= sorted.length && sorted[k - 1] < upper) return { threshold: sorted[k - 1], by: 'prior' };
-  return { threshold: upper, by: 'upper' };
+export interface Decision {
+  combine: 'logit';
+  rule: DecisionRule | 'valley';
+  threshold: number;
+  /** Passes of `guardedCut` (1: the first cut stood). */
+  passes?: number;
+  clipRf: number;
+  clipCnn: number;
 }
 
 /**
@@ -150,14 +107,17 @@ export function guardedCut(z: readonly number[], window: number, maxAbove: numbe
 }
 
 /**
- * How the two models' class-balanced posteriors become the final P(shared).
- * 'logit': weighted mean of the clipped log-odds, less `threshold`, through the sigmoid, so that
- * P(shared) >= 1/2 exactly where the combined log-odds reach the cut. 'probability': each posterior
- * moved to `prior`, then their weighted mean.
+ * The decision of `rule` on the two models' balanced posteriors over the target. `maxAbove` guards
+ * the Otsu-family cuts (see `guardedCut`); `nEstimators` sets the forest's clip: a vote share of 0
+ * or 1 counts as half a tree's vote, the CNN's sigmoid is clipped at 1e-5.
  */
-export type Decision =
-  | { combine: 'logit'; rule: 'valley' | 'balanced' | 'otsu' | 'valley-emphasis'; threshold: number; by?: 'valley' | 'prior' | 'upper'; passes?: number; clipRf: number; clipCnn: number }
-  | { combine: 'probability'; rule: 'balanced' | 'em' | 'mixture' | 'stage1'; prior: number };
+export function decide(rule: DecisionRule, rawRf: readonly number[], rawCnn: readonly number[], weightRf: number, maxAbove: number, nEstimators: number): Decision {
+  const clipRf = 0.5 / nEstimators;
+  const clipCnn = 1e-5;
+  if (rule === 'balanced') return { combine: 'logit', rule, threshold: 0, clipRf, clipCnn };
+  const cut = guardedCut(combinedLogit(rawRf, rawCnn, weightRf, clipRf, clipCnn), rule === 'otsu' ? 0 : EMPHASIS_WINDOW, maxAbove);
+  return { combine: 'logit', rule, threshold: cut.threshold ?? 0, passes: cut.passes, clipRf, clipCnn };
+}
 
 export interface Combined {
   pRf: number[];
@@ -166,11 +126,9 @@ export interface Combined {
 }
 
 export function combine(rawRf: readonly number[], rawCnn: readonly number[], weightRf: number, d: Decision): Combined {
-  if (d.combine === 'probability') {
-    const pRf = rawRf.map((p) => shiftPrior(p, d.prior, 0.5));
-    const pCnn = rawCnn.map((p) => shiftPrior(p, d.prior, 0.5));
-    return { pRf, pCnn, pShared: pRf.map((p, i) => weightRf * p + (1 - weightRf) * pCnn[i]) };
-  }
+  // model directories of older versions could hold a prior-shift rule ('probability'): never a default
+  // and never offered by the CLI; refuse it rather than guess
+  if ((d as { combine: string }).combine !== 'logit') throw new UserError(`model decision '${(d as { combine: string }).combine}' (rule ${String(d.rule)}) is no longer supported: train the model again`, { field: 'decision' });
   const zr = rawRf.map((p) => logit(p, d.clipRf));
   const zc = rawCnn.map((p) => logit(p, d.clipCnn));
   return {
@@ -180,7 +138,7 @@ export function combine(rawRf: readonly number[], rawCnn: readonly number[], wei
   };
 }
 
-/** Combined log-odds before the cut (what `valleyCut` reads). */
+/** Combined log-odds before the cut (what the cut rules read). */
 export function combinedLogit(rawRf: readonly number[], rawCnn: readonly number[], weightRf: number, clipRf: number, clipCnn: number): number[] {
   return rawRf.map((p, i) => weightRf * logit(p, clipRf) + (1 - weightRf) * logit(rawCnn[i], clipCnn));
 }

@@ -1,6 +1,7 @@
 // The experiment table in one go on the same data: source-only RF (stage 1), CNN on the stage-1 seeds
 // only, CoTrans (stage 1 + co-training), and the supervised upper bound (k-fold CV of RF + CNN with
 // the target truth). Truth is used by the evaluation and the upper bound only.
+import { UserError } from '@cotrans/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FEATURE_COLUMNS, type FleetResult } from '@cotrans/features';
@@ -12,8 +13,9 @@ import { CoTransBag, featureRows, imageSets } from './model.js';
 import type { Decision } from './decision.js';
 import { shiftPrior } from './prior.js';
 import { DEFAULT_COTRAIN } from './cotrain.js';
+import { oobBrier } from './diagnostics.js';
 import { lineChartSvg, writeSvgPng } from './plots.js';
-import { mulberry32, shuffle } from './rng.js';
+import { mulberry32, shuffle } from '@cotrans/core';
 import type { LabelRow } from './io.js';
 
 export interface ExperimentRow {
@@ -53,23 +55,14 @@ async function supervised(target: FleetResult['features'], images: FleetResult['
     // Supervised on the target's own class mix: no class weights, so the posteriors are already at
     // the target prior (shifting balanced posteriors of an uncalibrated forest cost recall).
     const rf = await new RandomForestClassifier({ ...DEFAULT_COTRAIN.rf, classWeight: null, seed }).fit(tr.map((i) => X[i]), tr.map((i) => (truth[i] ? 'shared' : 'private')));
-    const oob = rf.oobDecisionFunction!;
-    const ks = rf.classes.indexOf('shared');
-    let rb = 0;
-    let rc = 0;
-    tr.forEach((i, r) => {
-      if (!Number.isNaN(oob[r][ks])) {
-        rb += (oob[r][ks] - (truth[i] ? 1 : 0)) ** 2;
-        rc++;
-      }
-    });
+    const rfBrier = oobBrier(rf, tr.length, (r) => truth[tr[r]]);
     const im = new ImageModel({ seed, ...image, cnn: { ...image.cnn, balanceClasses: false } });
     const rep = await im.fit(tr.map((i) => sets[i]), tr.map((i) => (truth[i] ? 1 : 0)));
-    const wa = 1 / Math.max(rb / Math.max(1, rc), 1e-3);
+    const wa = 1 / Math.max(Number.isFinite(rfBrier) ? rfBrier : 0, 1e-3);
     const wb = Number.isFinite(rep.heldOut.brier) ? 1 / Math.max(rep.heldOut.brier, 1e-3) : wa;
     const w = Math.min(0.8, Math.max(0.2, wa / (wa + wb)));
     const pr = rf.probaOf(te.map((i) => X[i]), 'shared');
-    const pc = await im.predict(te.map((i) => sets[i]));
+    const pc = await im.predictProba(te.map((i) => sets[i]));
     te.forEach((i, r) => (p[i] = w * pr[r] + (1 - w) * pc[r]));
     im.dispose();
   }
@@ -93,7 +86,7 @@ export async function runExperiment(
   const tTrain = (performance.now() - t0) / 1000;
   const ids = train.targetIds;
   const missing = ids.filter((id) => !truthMap.has(id));
-  if (missing.length) throw Object.assign(new Error(`truth labels lack ${missing.length} target vehicle(s), e.g. '${missing[0]}'`), { exitCode: 1 });
+  if (missing.length) throw new UserError(`truth labels lack ${missing.length} target vehicle(s), e.g. '${missing[0]}'`);
   const truth = ids.map((id) => truthMap.get(id)!);
   const st = ids.map((id) => strata.get(id) ?? '');
   const hasStrata = st.some((s) => s);
@@ -115,7 +108,7 @@ export async function runExperiment(
   const seedModel = new ImageModel({ seed, ...opts.cotrain?.image });
   const sets = imageSets(target, input.target.images, imageSize);
   await seedModel.fit(train.stage1.seeds.map((s) => sets[s.index]), train.stage1.seeds.map((s) => (s.shared ? 1 : 0)));
-  const pSeeds = Array.from(await seedModel.predict(sets), (p) => shiftPrior(p, train.stage1.prior, 0.5));
+  const pSeeds = Array.from(await seedModel.predictProba(sets), (p) => shiftPrior(p, train.stage1.prior, 0.5));
   seedModel.dispose();
   add('CNN on stage-1 seeds', pSeeds, (performance.now() - t1) / 1000);
   if (opts.deepTransfer ?? true) {
@@ -129,7 +122,7 @@ export async function runExperiment(
       const t = performance.now();
       const m = new ImageModel({ seed, ...opts.cotrain?.image });
       await m.fit(srcSets, src.shared.map((v) => (v ? 1 : 0)), method ? { domain: { vehicles: sets, method } } : {});
-      const p = Array.from(await m.predict(sets));
+      const p = Array.from(await m.predictProba(sets));
       m.dispose();
       add(name, p, (performance.now() - t) / 1000);
     }
@@ -156,10 +149,8 @@ export async function runExperiment(
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 
 export function decisionText(d: Decision): string {
-  if (d.combine === 'probability') return `rule ${d.rule}, posteriors moved to a prior of ${pct(d.prior)}%`;
-  const by = d.by === 'valley' ? 'the density valley' : d.by === 'prior' ? "stage 1's share (no valley)" : 'the balanced boundary (no valley)';
   const passes = d.passes && d.passes > 1 ? ` (${d.passes} passes: the first cut put over --cut-guard times stage 1's share above it)` : '';
-  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${d.rule === 'valley' ? ` (${by})` : ''}${passes}`;
+  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${passes}`;
 }
 
 export function experimentMarkdown(r: ExperimentResult): string {

@@ -5,7 +5,7 @@
 import type { RandomForestClassifier } from './rf/forest.js';
 import type { CoTransBag, CoTransModel } from './model.js';
 import { standardise } from './align.js';
-import { logit } from './decision.js';
+import { logit } from './maths.js';
 import type { VehicleImageSet } from './cnn/images.js';
 
 export interface PathAttribution {

@@ -1,123 +1,14 @@
-// File edges of the learning stage: labels and predictions CSVs, data hashes, and a GPS log turned
-// into features + images (ingest -> features). Errors are UserErrors naming file and line.
+// File edges of the learning stage: data hashes, the fleet's time zone, and a GPS log turned into
+// features + images (ingest -> features); the labels and predictions CSVs are the features stage's.
 import { createHash } from 'node:crypto';
-import { UserError, csvRow, excerpt, splitCsvLine as splitCells } from '@cotrans/core';
+import { UserError } from '@cotrans/core';
 import { createReadStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readPoints, listLogFiles, readCity, type GpsPoint, type LogFormat, type ReadSummary } from '@cotrans/ingest';
+import { readCity } from '@cotrans/core';
+import { readPoints, listLogFiles, type GpsPoint, type LogFormat, type ReadSummary } from '@cotrans/ingest';
 import { computeFleet, type FleetResult } from '@cotrans/features';
 
-/** A UserError with this message (kept for the learning stage's callers). */
-export function userError(message: string): UserError {
-  return new UserError(message);
-}
-
-export interface LabelRow {
-  vehicleId: string;
-  shared: boolean;
-  stratum?: string;
-}
-
-/** The cells of a line, unquoted ones trimmed; a quote left open is an error naming file:line. */
-function splitCsvLine(line: string, file: string, lineNo: number): string[] {
-  const cells = splitCells(line, { trim: true });
-  if (!cells) throw UserError.at({ file, line: lineNo }, 'a quoted cell is never closed');
-  return cells;
-}
-
-/** labels.csv: vehicle_id,label[,stratum]; label shared|private (also 1/0, true/false). */
-export async function readLabels(file: string): Promise<LabelRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: cannot read labels (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '', file, 1).map((h) => h.toLowerCase());
-  const iId = header.indexOf('vehicle_id');
-  const iLabel = header.indexOf('label');
-  const iStratum = header.indexOf('stratum');
-  if (iId < 0 || iLabel < 0) throw new UserError(`${file}:1: header must name vehicle_id and label (got '${excerpt(lines[0] ?? '')}')`);
-  const out: LabelRow[] = [];
-  const seen = new Set<string>();
-  for (let i = 1; i < lines.length; i++) {
-    if (!lines[i].trim()) continue;
-    const c = splitCsvLine(lines[i], file, i + 1);
-    const id = c[iId];
-    const raw = (c[iLabel] ?? '').toLowerCase();
-    if (!id) throw new UserError(`${file}:${i + 1}: empty vehicle_id`);
-    let shared: boolean;
-    if (raw === 'shared' || raw === '1' || raw === 'true') shared = true;
-    else if (raw === 'private' || raw === '0' || raw === 'false') shared = false;
-    else throw new UserError(`${file}:${i + 1}: label '${excerpt(c[iLabel] ?? '')}' is not shared or private`);
-    if (seen.has(id)) throw new UserError(`${file}:${i + 1}: vehicle '${excerpt(id)}' is labeled twice`);
-    seen.add(id);
-    out.push({ vehicleId: id, shared, ...(iStratum >= 0 && c[iStratum] ? { stratum: c[iStratum] } : {}) });
-  }
-  if (!out.length) throw new UserError(`${file}: no labels`);
-  return out;
-}
-
-export interface PredictionRow {
-  vehicleId: string;
-  shared: boolean;
-  pShared: number;
-  pRf: number;
-  pCnn: number;
-  flags: string[];
-}
-
-export const PREDICTIONS_HEADER = 'vehicle_id,label,p_shared,p_rf,p_cnn,flags';
-
-/** Which model version scored the rows and when: two more columns, model_version and scored_at (ISO). */
-export interface PredictionsMeta {
-  modelVersion: string;
-  scoredAt: number;
-}
-
-const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '');
-
-export function predictionsCsv(rows: PredictionRow[], meta?: PredictionsMeta): string {
-  const extra = meta ? [meta.modelVersion, new Date(meta.scoredAt).toISOString()] : [];
-  const header = PREDICTIONS_HEADER + (meta ? ',model_version,scored_at' : '');
-  return header + '\n' + rows.map((r) => csvRow([r.vehicleId, r.shared ? 'shared' : 'private', f4(r.pShared), f4(r.pRf), f4(r.pCnn), r.flags.join(';'), ...extra]) + '\n').join('');
-}
-
-export async function writePredictions(file: string, rows: PredictionRow[], meta?: PredictionsMeta): Promise<void> {
-  await writeFile(file, predictionsCsv(rows, meta));
-}
-
-export async function readPredictions(file: string): Promise<PredictionRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: cannot read predictions (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  const lines = text.split(/\r?\n/);
-  const h = splitCsvLine(lines[0] ?? '', file, 1).map((x) => x.toLowerCase());
-  const ix = (n: string) => h.indexOf(n);
-  if (ix('vehicle_id') < 0 || ix('label') < 0) throw new UserError(`${file}:1: header must name vehicle_id and label`);
-  const num = (c: string[], n: string) => (ix(n) >= 0 && c[ix(n)] !== '' && c[ix(n)] !== undefined ? Number(c[ix(n)]) : NaN);
-  const out: PredictionRow[] = [];
-  const seen = new Set<string>();
-  for (let i = 1; i < lines.length; i++) {
-    if (!lines[i].trim()) continue;
-    const c = splitCsvLine(lines[i], file, i + 1);
-    const id = c[ix('vehicle_id')];
-    if (!id) throw new UserError(`${file}:${i + 1}: empty vehicle_id`);
-    if (seen.has(id)) throw new UserError(`${file}:${i + 1}: vehicle '${excerpt(id)}' appears twice`);
-    seen.add(id);
-    const label = c[ix('label')];
-    if (label !== 'shared' && label !== 'private') throw new UserError(`${file}:${i + 1}: label '${excerpt(label ?? '')}' is not shared or private`);
-    const p = num(c, 'p_shared');
-    if (ix('p_shared') >= 0 && !(p >= 0 && p <= 1)) throw new UserError(`${file}:${i + 1}: p_shared '${excerpt(c[ix('p_shared')] ?? '')}' is not a probability`);
-    out.push({ vehicleId: id, shared: label === 'shared', pShared: p, pRf: num(c, 'p_rf'), pCnn: num(c, 'p_cnn'), flags: ix('flags') >= 0 && c[ix('flags')] ? c[ix('flags')].split(';') : [] });
-  }
-  return out;
-}
+export { readLabels, readPredictions, writePredictions, predictionsCsv, PREDICTIONS_HEADER, type LabelRow, type PredictionRow, type PredictionsMeta } from '@cotrans/features';
 
 /** sha256 over a file, or over a directory's log files (names and contents) in sorted order. */
 export async function hashInput(p: string): Promise<string> {

@@ -21,6 +21,7 @@ import { standardise, type Standardisation } from './align.js';
 import type { RoundLog } from './cotrain.js';
 import { combine, type Decision } from './decision.js';
 import { assertInside, modelVersionId, resolveModelDir, writeVersion } from './versions.js';
+import { logit, sigmoid } from './maths.js';
 
 export const MODEL_FORMAT = 'cotrans-models';
 /** 2: the final decision (`decision`: log-odds combination and its cut) is stored and repeated by classify. */
@@ -87,7 +88,7 @@ export class CoTransModel {
     // the training target's scale, fixed: a vehicle's label does not depend on the batch it comes in
     const X = this.manifest.m1Scale ? standardise(raw, this.manifest.m1Scale) : raw;
     const rawRf = this.m1.probaOf(X, 'shared');
-    const rawCnn = Array.from(await this.m2.predict(imageSets(features, images, this.manifest.features.imageSize)));
+    const rawCnn = Array.from(await this.m2.predictProba(imageSets(features, images, this.manifest.features.imageSize)));
     const { pRf, pCnn, pShared } = combine(rawRf, rawCnn, this.manifest.weightRf, this.manifest.decision);
     return features.map((f, i) => ({ vehicleId: f.vehicleId, shared: pShared[i] >= 0.5, pShared: pShared[i], pRf: pRf[i], pCnn: pCnn[i], flags: f.flags }));
   }
@@ -155,21 +156,20 @@ function manifestProblem(m: Record<string, unknown>): { field: string; why: stri
 
 /** A member's margin (its combined log-odds minus its cut) from its P(shared) = sigmoid(margin). */
 export function marginOf(p: number): number {
-  const q = Math.min(1 - 1e-12, Math.max(1e-12, p));
-  return Math.log(q / (1 - q));
+  return logit(p, 1e-12);
 }
 
 /** The bag's P(shared) per row: sigmoid of the mean of the members' margins. */
 export function bagProbabilities(members: readonly (readonly number[])[]): number[] {
   const n = members[0]?.length ?? 0;
-  return Array.from({ length: n }, (_, i) => 1 / (1 + Math.exp(-members.reduce((a, p) => a + marginOf(p[i]), 0) / members.length)));
+  return Array.from({ length: n }, (_, i) => sigmoid(members.reduce((a, p) => a + marginOf(p[i]), 0) / members.length));
 }
 
 /**
  * Several CoTrans runs on the same data with train seeds seed, seed + 1, ...: a vehicle's label is
  * the sign of the mean of the members' margins. Co-training's outcome swings with the seed on
  * targets with few shared vehicles (one run in three can double the false alarms); the mean of
- * three runs' margins was measured above the runs' average on 10 of 11 development pairs (README).
+ * three runs' margins was measured above the runs' average on 10 of 11 development pairs (docs/experiments/2026-12-02-learning-stage-history.md).
  */
 export class CoTransBag {
   constructor(

@@ -4,7 +4,8 @@ import { addCounts, emptyCounts, FEATURE_COLUMNS, TRANSFERABLE_COLUMNS, type Fle
 import { runStage1, type Stage1Options, type Stage1Result } from './stage1.js';
 import { cotrain, type CotrainOptions, type CotrainResult, type RoundLog } from './cotrain.js';
 import { BAG_VERSION, bagProbabilities, CoTransBag, CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
-import { userError, type LabelRow } from './io.js';
+import type { LabelRow } from './io.js';
+import { UserError } from '@cotrans/core';
 import { fitRobustStandardisation, standardise, type Standardisation } from './align.js';
 import { seedsWithTargetLabels, type TargetLabelUse } from './target-labels.js';
 
@@ -16,7 +17,7 @@ export interface TrainOptions {
    * city on the anchored scale (source: robust statistics of its private vehicles; target: of all its
    * vehicles, mostly private). The target's own pseudo-labels hold only the clearest vehicles of each
    * class; the source's labels add heavy private drivers and car-sharing vehicles, which the pseudo-
-   * labelled forest put on the wrong side (README, Figures).
+   * labelled forest put on the wrong side (docs/experiments/2026-12-02-learning-stage-history.md).
    */
   m1Source?: boolean;
   /**
@@ -78,7 +79,7 @@ export function joinSource(source: FleetResult, labels: LabelRow[], labelsPath =
   const byId = new Map(source.features.map((f) => [f.vehicleId, f]));
   const unknown = labels.filter((l) => !byId.has(l.vehicleId));
   if (unknown.length) {
-    throw userError(`${labelsPath}: ${unknown.length} label(s) name vehicles absent from the source points, e.g. '${unknown[0].vehicleId}'${unknown.length > 1 ? `, '${unknown[1].vehicleId}'` : ''}`);
+    throw new UserError(`${labelsPath}: ${unknown.length} label(s) name vehicles absent from the source points, e.g. '${unknown[0].vehicleId}'${unknown.length > 1 ? `, '${unknown[1].vehicleId}'` : ''}`);
   }
   const lab = new Map(labels.map((l) => [l.vehicleId, l.shared]));
   const rows: FleetResult['features'] = [];
@@ -112,7 +113,7 @@ export function mergeSources(parts: { fleet: FleetResult; labels: LabelRow[]; na
   for (const { fleet, labels: l, name } of parts) {
     for (const f of fleet.features) {
       const other = seen.get(f.vehicleId);
-      if (other !== undefined) throw userError(`${name}: vehicle '${f.vehicleId}' is also in ${other}; a vehicle id may appear in one source only`);
+      if (other !== undefined) throw new UserError(`${name}: vehicle '${f.vehicleId}' is also in ${other}; a vehicle id may appear in one source only`);
       seen.set(f.vehicleId, name);
       features.push(f);
     }
@@ -129,10 +130,12 @@ export const DEFAULT_MEMBERS = 3;
 export type M1View = 'transferable' | 'full';
 export const M1_VIEWS: readonly M1View[] = ['transferable', 'full'];
 export const DEFAULT_M1_VIEW: M1View = 'transferable';
+/** M1 also trains on the labelled source vehicles, each city on its own anchored scale. */
+export const DEFAULT_M1_SOURCE = true;
 
 export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): Promise<TrainOutput> {
   const k = opts.members ?? DEFAULT_MEMBERS;
-  if (!Number.isInteger(k) || k < 1) throw userError(`members: ${k} is not a whole number of at least 1`);
+  if (!Number.isInteger(k) || k < 1) throw new UserError(`members: ${k} is not a whole number of at least 1`);
   const seed = opts.seed ?? 0;
   const t0 = performance.now();
   const runs: Awaited<ReturnType<typeof trainOne>>[] = [];
@@ -171,11 +174,11 @@ export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): 
 async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Promise<Omit<TrainOutput, 'pShared' | 'members'> & { model: CoTransModel }> {
   const t0 = performance.now();
   const src = joinSource(input.source, input.sourceLabels);
-  if (!src.rows.length) throw userError('source: no labeled vehicle with enough points (all flagged or unlabeled)');
+  if (!src.rows.length) throw new UserError('source: no labeled vehicle with enough points (all flagged or unlabeled)');
   const nPos = src.shared.filter(Boolean).length;
-  if (nPos === 0 || nPos === src.shared.length) throw userError(`source labels: a single class (${nPos ? 'shared' : 'private'} only) among the ${src.rows.length} usable source vehicles; stage 1 needs both classes`);
+  if (nPos === 0 || nPos === src.shared.length) throw new UserError(`source labels: a single class (${nPos ? 'shared' : 'private'} only) among the ${src.rows.length} usable source vehicles; stage 1 needs both classes`);
   const target = input.target.features.filter((f) => !f.flags.length);
-  if (!target.length) throw userError(`target: no usable vehicle (${input.target.features.length} seen, all flagged or none)`);
+  if (!target.length) throw new UserError(`target: no usable vehicle (${input.target.features.length} seen, all flagged or none)`);
   const imageSize = input.imageSize ?? 24;
 
   opts.onStage?.('stage1', { source: src.rows.length, target: target.length });
@@ -204,7 +207,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
   let X = featureRows(target, full);
   let m1Scale: Standardisation | null = null;
   let m1Extra: { X: number[][]; shared: boolean[] } | undefined;
-  if (opts.m1Source ?? true) {
+  if (opts.m1Source ?? DEFAULT_M1_SOURCE) {
     const Xs = featureRows(src.rows, full);
     // the target's scale is anchored on the rows stage 1 anchored on (its private cars); without
     // stage-1 anchoring, on the whole target
@@ -233,7 +236,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
     decision: ct.decision,
     stopReason: ct.stopReason,
     rounds: ct.rounds,
-    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? true, m1View: opts.m1View ?? DEFAULT_M1_VIEW, m2Source: opts.m2Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
+    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? DEFAULT_M1_SOURCE, m1View: opts.m1View ?? DEFAULT_M1_VIEW, m2Source: opts.m2Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
     data: input.hashes ?? { source: '', sourceLabels: '', target: '' },
     metrics: {
       sourceVehicles: src.rows.length,

@@ -3,25 +3,9 @@
 // across time zones), positions are translated to the pool's centre (metres kept). Our features use
 // fixed metric cells and a vehicle-centred image frame, so the move changes what a city-specific
 // frame would see, not the shape of the movement.
+import { UserError, localDate, localMidnightUtc } from '@cotrans/core';
+import { computeFleet, type FleetResult } from '@cotrans/features';
 import type { GpsPoint } from '@cotrans/ingest';
-
-/** Epoch ms of local midnight of `day` (YYYY-MM-DD) in `tz`. */
-export function localMidnight(day: string, tz: string): number {
-  const [y, m, d] = day.split('-').map(Number);
-  let t = Date.UTC(y, m - 1, d);
-  for (let i = 0; i < 3; i++) t = Date.UTC(y, m - 1, d) - offsetMs(t, tz);
-  return t;
-}
-
-function offsetMs(t: number, tz: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t));
-  const g = (k: string) => Number(parts.find((p) => p.type === k)!.value);
-  return Date.UTC(g('year'), g('month') - 1, g('day'), g('hour'), g('minute'), g('second')) - Math.floor(t / 1000) * 1000;
-}
-
-export function localDay(t: number, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t));
-}
 
 export interface PlaceOptions {
   fromTz: string;
@@ -41,7 +25,7 @@ export async function placeFleet(points: AsyncIterable<GpsPoint[]>, o: PlaceOpti
   if (!all.length) return { points: [], vehicles: [] };
   let first = Infinity;
   for (const p of all) if (p.ts < first) first = p.ts;
-  const dt = localMidnight(o.toFirstDay, o.toTz) - localMidnight(localDay(first, o.fromTz), o.fromTz);
+  const dt = localMidnightUtc(o.toTz, o.toFirstDay) - localMidnightUtc(o.fromTz, localDate(o.fromTz, first));
   const lats = all.map((p) => p.lat).sort((a, b) => a - b);
   const lons = all.map((p) => p.lon).sort((a, b) => a - b);
   const c = { lat: lats[lats.length >> 1], lon: lons[lons.length >> 1] };
@@ -54,4 +38,26 @@ export async function placeFleet(points: AsyncIterable<GpsPoint[]>, o: PlaceOpti
     lon: o.toCentre ? (p.lon - c.lon) * k + o.toCentre.lon : p.lon,
   }));
   return { points: moved, vehicles: [...new Set(moved.map((p) => p.vehicleId))] };
+}
+
+/**
+ * Places real shared vehicles into a target pool for the experiment: moved to the pool's first
+ * active day and to `centre` (placeFleet), their features and images computed in the pool's zone
+ * and added to `target`, each labelled shared in `truth` with the stratum 'real-taxi'.
+ */
+export async function placeRealVehicles(
+  target: { features: FleetResult['features']; images: FleetResult['images']; tz: string; path: string },
+  points: AsyncIterable<GpsPoint[]>,
+  o: { fromTz: string; centre: { lat: number; lon: number } | null; truth: { vehicleId: string; shared: boolean; stratum?: string }[]; what: string },
+): Promise<{ vehicles: string[]; points: number; firstDay: string }> {
+  const days = [...target.images.values()].flatMap((im) => im.dayKeys).sort();
+  if (!days.length) throw new UserError(`${target.path}: no active day in the target pool to place real vehicles into`);
+  const moved = await placeFleet(points, { fromTz: o.fromTz, toTz: target.tz, toFirstDay: days[0], toCentre: o.centre, idPrefix: 'real:' });
+  if (!moved.points.length) throw new UserError(`${o.what}: no points`);
+  moved.points.sort((a, b) => a.ts - b.ts);
+  const fr = await computeFleet([moved.points], { tz: target.tz });
+  target.features.push(...fr.features);
+  for (const [k, v] of fr.images) target.images.set(k, v);
+  for (const id of moved.vehicles) o.truth.push({ vehicleId: id, shared: true, stratum: 'real-taxi' });
+  return { vehicles: moved.vehicles, points: moved.points.length, firstDay: days[0] };
 }

@@ -2,6 +2,7 @@
 // domains aligned (by default each domain's private cars put on a common robust scale), the remaining domain
 // distance measured (multi-kernel MMD per feature set), the target scored, and confident seeds chosen
 // per class with a class-balance rule.
+import { UserError } from '@cotrans/core';
 import { RandomForestClassifier, type RandomForestOptions } from './rf/forest.js';
 import { applyLinear, coralTransform, fitRobustStandardisation, fitStandardisation, mmd, standardise, type Standardisation } from './align.js';
 import type { Matrix } from './linalg.js';
@@ -21,7 +22,7 @@ export const ALIGNMENTS: readonly Alignment[] = ['anchored', 'coral', 'standardi
 /**
  * Target prior estimate. 'count' (default): the share of the target the class-balanced forest puts
  * at P(shared) >= 1/2. 'em': EM of Saerens et al. on its posteriors, which assumes calibrated ones; a
- * forest trained in another city is not, and EM said 1-1.5% against a true 8% (README).
+ * forest trained in another city is not, and EM said 1-1.5% against a true 8% (docs/experiments/2026-12-02-learning-stage-history.md).
  */
 export type PriorEstimate = 'count' | 'em';
 
@@ -54,7 +55,7 @@ export const DEFAULT_STAGE1: Stage1Options = {
   alignment: 'anchored',
   prior: 'count',
   rf: { nEstimators: 100, criterion: 'entropy', minSamplesLeaf: 2, classWeight: 'balanced', seed: 0 },
-  // measured on simulated source -> target fleets (README): per-domain standardisation shifts the
+  // measured on simulated source -> target fleets (docs/experiments/2026-12-02-learning-stage-history.md): per-domain standardisation shifts the
   // target by its own class mix, which differs from the source's; anchoring on the private class
   // does not, and ranked the target best (AUC, precision of the most confident) on four pairs.
   seeds: { fraction: 0.2, minClassShare: 0.3, floor: 0.8, minPerClass: 10, maxShareOfClass: 0.25 },
@@ -128,10 +129,10 @@ export async function runStage1(
   options: Partial<Stage1Options> = {},
 ): Promise<Stage1Result> {
   const o = { ...DEFAULT_STAGE1, ...options, seeds: { ...DEFAULT_STAGE1.seeds, ...options.seeds }, rf: { ...DEFAULT_STAGE1.rf, ...options.rf } };
-  if (!source.X.length) throw Object.assign(new Error('the source fleet has no usable vehicles'), { exitCode: 1 });
-  if (!target.X.length) throw Object.assign(new Error('the target fleet has no usable vehicles'), { exitCode: 1 });
+  if (!source.X.length) throw new UserError('the source fleet has no usable vehicles');
+  if (!target.X.length) throw new UserError('the target fleet has no usable vehicles');
   const nPos = source.shared.filter(Boolean).length;
-  if (nPos === 0 || nPos === source.shared.length) throw Object.assign(new Error(`the source labels hold a single class (${nPos ? 'shared' : 'private'} only): stage 1 needs both`), { exitCode: 1 });
+  if (nPos === 0 || nPos === source.shared.length) throw new UserError(`the source labels hold a single class (${nPos ? 'shared' : 'private'} only): stage 1 needs both`);
   const anchored = o.alignment === 'anchored';
   const labels = source.shared.map((s) => (s ? 'shared' : 'private'));
   // Anchoring: private cars of both cities on one scale. The source's are labelled; the target's are
@@ -178,9 +179,4 @@ export async function runStage1(
   const prior = o.prior === 'em' ? estimatePrior(pBalanced, 0.5) : pBalanced.filter((p) => p >= 0.5).length / pBalanced.length;
   const pShared = pBalanced.map((p) => shiftPrior(p, prior, 0.5));
   return { rf, alignment: o.alignment, source: sStats, target: tStats, coral, pShared, pBalanced, prior, seeds: chooseSeeds(o.seeds.balanced ? pBalanced : pShared, o.seeds, prior), mmd: mmdRows, anchorRows };
-}
-
-/** Applies a stage-1 alignment to new target rows (with the target statistics fitted at training). */
-export function alignTarget(X: number[][], r: Pick<Stage1Result, 'alignment' | 'target'>): number[][] {
-  return r.alignment === 'none' ? X.map((row) => [...row]) : standardise(X, r.target);
 }

@@ -98,19 +98,19 @@ describe('Cnn training', () => {
     const fit = await a.fit(train.images, train.labels, { onEpoch: (l) => logs.push(l.valLoss!) });
     expect(logs.length).toBe(fit.epochs.length);
     expect(fit.bestEpoch).toBeGreaterThan(0);
-    const p = await a.predict(test.images);
+    const p = await a.predictProba(test.images);
     const acc = test.labels.filter((l, i) => (p[i] > 0.5 ? 1 : 0) === l).length / test.labels.length;
     expect(acc).toBeGreaterThan(0.9);
 
     const b = await Cnn.create(cfg);
     await b.fit(train.images, train.labels);
-    expect(maxAbsDiff(await b.predict(test.images), p)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(await b.predictProba(test.images), p)).toBeLessThan(1e-6);
 
     const dir = mkdtempSync(path.join(tmpdir(), 'cnn-'));
     try {
       await a.save(dir);
       const c = await Cnn.load(dir);
-      expect(Array.from(await c.predict(test.images))).toEqual(Array.from(p));
+      expect(Array.from(await c.predictProba(test.images))).toEqual(Array.from(p));
       c.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -148,8 +148,8 @@ describe('image model: a vehicle from its days', () => {
     await m.fit(train, labels);
     const partTime = vehicle('part-time', [0, 1, 0, 0, 1, 0, 0]);
     const private_ = vehicle('private', Array(7).fill(0));
-    const [pPart, pPriv] = await m.predict([partTime, private_]);
-    const days = await m.day!.predict(Float32Array.from(partTime.days.flatMap((d) => Array.from(d))));
+    const [pPart, pPriv] = await m.predictProba([partTime, private_]);
+    const days = await m.day!.predictProba(Float32Array.from(partTime.days.flatMap((d) => Array.from(d))));
     const meanOfDays = days.reduce((a, b) => a + b, 0) / days.length;
     expect(pPart).toBeCloseTo(topDaysScore(days, 2), 6);
     expect(pPart).toBeGreaterThan(0.5);
@@ -161,7 +161,7 @@ describe('image model: a vehicle from its days', () => {
       await m.save(dir);
       const back = await ImageModel.load(dir);
       expect(back.options.dayScore).toBe('top');
-      expect(Array.from(await back.predict([partTime]))[0]).toBeCloseTo(pPart, 6);
+      expect(Array.from(await back.predictProba([partTime]))[0]).toBeCloseTo(pPart, 6);
       back.dispose();
       // a model saved before the option existed keeps the mean over days it was trained with
       const metaFile = path.join(dir, 'image-model.json');
@@ -170,7 +170,7 @@ describe('image model: a vehicle from its days', () => {
       writeFileSync(metaFile, JSON.stringify(meta));
       const old = await ImageModel.load(dir);
       expect(old.options.dayScore).toBe('mean');
-      expect(Array.from(await old.predict([partTime]))[0]).toBeCloseTo(meanOfDays, 6);
+      expect(Array.from(await old.predictProba([partTime]))[0]).toBeCloseTo(meanOfDays, 6);
       old.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });

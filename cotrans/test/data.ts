@@ -1,4 +1,4 @@
-import { gaussian, mulberry32 } from '../src/rng.js';
+import { gaussian, mulberry32 } from '@cotrans/core';
 
 /** Two Gaussian classes whose means differ by `sep` in the first `informative` features. */
 export function blobs(n: number, nF: number, opts: { sep?: number; informative?: number; seed?: number; flip?: number } = {}) {

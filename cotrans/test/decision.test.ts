@@ -1,38 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { combine, combinedLogit, gaussian, guardedCut, logit, mulberry32, otsuCut, sigmoid, valleyCut, valleyEmphasisCut, valleyOrPriorCut } from '@cotrans/cotrans';
+import { UserError } from '@cotrans/core';
+import { seededSample } from '@cotrans/testkit';
+import { agreementOf, classCount, combine, combinedLogit, decide, exchangeFor, guardedCut, logit, mulberry32, otsuCut, pick, pseudoAccuracy, roomIn, sigmoid, valleyEmphasisCut, type Decision } from '@cotrans/cotrans';
 
-const sample = (seed: number, parts: [n: number, mean: number, sd: number][]): number[] => {
-  const r = mulberry32(seed);
-  return parts.flatMap(([n, m, s]) => Array.from({ length: n }, () => m + s * gaussian(r)));
-};
-
-describe('valley cut', () => {
-  it('finds the density valley between the majority mode and a minority group', () => {
-    // 900 private at -6, 100 borderline shared at -1, 50 clear shared at +5
-    const z = sample(1, [[900, -6, 1], [100, -1, 0.6], [50, 5, 1]]);
-    const t = valleyCut(z)!;
-    expect(t).toBeGreaterThan(-3.8);
-    expect(t).toBeLessThan(-2.2);
-  });
-
-  it('returns null without a valley below the bound, or when the majority lies above it', () => {
-    expect(valleyCut(sample(2, [[1000, -6, 1.5]]))).toBeNull();
-    expect(valleyCut(sample(3, [[900, 2, 1], [100, -5, 1]]))).toBeNull();
-    expect(valleyCut([])).toBeNull();
-  });
-
-  it('falls back to the rank of the estimated share, never above the bound', () => {
-    const z = sample(4, [[1000, -6, 1.5]]);
-    const c = valleyOrPriorCut(z, 0.05);
-    expect(c.by).toBe('prior');
-    expect(z.filter((v) => v >= c.threshold).length).toBe(50);
-    // the rank's score is above 0 here: the bound wins
-    const high = sample(5, [[900, -6, 1], [100, 6, 1]]);
-    expect(valleyOrPriorCut(high.filter((v) => v > 0).concat(high), 0.01).by).not.toBe('prior');
-    const twoModes = sample(6, [[900, -6, 1], [100, -1, 0.5]]);
-    expect(valleyOrPriorCut(twoModes, 0.5).by).toBe('valley');
-  });
-});
+const sample = seededSample;
 
 describe("Otsu's cut", () => {
   const betweenVariance = (z: number[], c: number) => {
@@ -77,10 +48,50 @@ describe('combining the two views', () => {
     expect(out.pRf[2]).toBeCloseTo(sigmoid(logit(0.3, 0.005) + 2), 12);
   });
 
-  it('probability rule: posteriors moved to the prior, then averaged', () => {
-    const out = combine([0.5, 0.9], [0.5, 0.1], 0.5, { combine: 'probability', rule: 'stage1', prior: 0.2 });
-    expect(out.pRf[0]).toBeCloseTo(0.2, 12);
-    expect(out.pShared[1]).toBeCloseTo(0.5 * (0.18 / (0.18 + 0.08)) + 0.5 * (0.02 / (0.02 + 0.72)), 12);
+  it('a stored former valley cut is repeated; a prior-shift decision of an older model is refused', () => {
+    const valley = { combine: 'logit', rule: 'valley', threshold: -1, clipRf: 0.005, clipCnn: 1e-5 } as Decision;
+    expect(combine([0.5], [0.5], 0.5, valley).pShared[0]).toBeCloseTo(sigmoid(1), 12);
+    const old = { combine: 'probability', rule: 'stage1', prior: 0.2 } as unknown as Decision;
+    expect(() => combine([0.5], [0.5], 0.5, old)).toThrow(UserError);
+    expect(() => combine([0.5], [0.5], 0.5, old)).toThrow(/no longer supported: train the model again/);
+  });
+
+  it('decide: balanced cuts at 0; otsu at the guarded cut of the combined log-odds, clipped by the forest size', () => {
+    const r = mulberry32(9);
+    const rf = Array.from({ length: 400 }, (_, i) => (i < 40 ? 0.9 + 0.1 * r() : 0.1 * r()));
+    const cnn = rf.map((p) => Math.min(1, Math.max(0, p + 0.05 * (r() - 0.5))));
+    expect(decide('balanced', rf, cnn, 0.25, Infinity, 100)).toEqual({ combine: 'logit', rule: 'balanced', threshold: 0, clipRf: 0.005, clipCnn: 1e-5 });
+    const d = decide('otsu', rf, cnn, 0.25, Infinity, 50);
+    expect(d.clipRf).toBe(0.01);
+    expect(d.threshold).toBe(guardedCut(combinedLogit(rf, cnn, 0.25, 0.01, 1e-5), 0, Infinity).threshold);
+    expect(combine(rf, cnn, 0.25, d).pShared.filter((p) => p >= 0.5).length).toBe(40);
+  });
+});
+
+describe('the exchange and the round diagnostics', () => {
+  it('splits the quota by the prior with a least class share, and caps the shared members of a set', () => {
+    const ex = exchangeFor({ perRound: 0.05, minClassShare: 0.3, sharedCap: 0.75, floor: 0.8 }, 1000, 0.1);
+    expect(ex.quota).toEqual({ shared: 15, private: 35 });
+    expect(ex.sharedCap).toBe(75);
+    const set = new Map(Array.from({ length: 70 }, (_, i) => [i, true] as [number, boolean]));
+    expect(roomIn(set, ex)).toEqual({ shared: 5, private: 35 });
+    expect(exchangeFor({ perRound: 0.05, minClassShare: 0, sharedCap: Infinity, floor: 0.8 }, 1000, 0.1).sharedCap).toBe(Infinity);
+  });
+
+  it('picks the most confident untaken rows per class above the floor', () => {
+    const p = [0.99, 0.95, 0.85, 0.7, 0.1, 0.02, 0.5];
+    const out = pick(p, new Map([[0, true]]), { shared: 1, private: 5 }, 0.8);
+    expect([...out]).toEqual([[1, true], [5, false], [4, false]]);
+  });
+
+  it("measures agreement, Cohen's kappa and pseudo-label accuracy", () => {
+    expect(agreementOf([0.9, 0.1, 0.1, 0.1], [0.9, 0.1, 0.1, 0.1])).toEqual({ agreement: 1, kappa: 1 });
+    const { agreement, kappa } = agreementOf([0.9, 0.9, 0.1, 0.1], [0.9, 0.1, 0.9, 0.1]);
+    expect(agreement).toBe(0.5);
+    expect(kappa).toBeCloseTo(0, 12);
+    expect(classCount(new Map([[1, true], [2, false], [3, false]]))).toEqual({ shared: 1, private: 2 });
+    expect(pseudoAccuracy(new Map([[0, true], [1, false]]), [true, true])).toBe(0.5);
+    expect(pseudoAccuracy(new Map(), [true])).toBeNull();
   });
 });
 

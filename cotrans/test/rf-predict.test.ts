@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomForestClassifier, type RandomForestJSON } from '@cotrans/cotrans';
 import { leafOf } from '../src/rf/tree.js';
 import { compileForest } from '../src/rf/compiled.js';
-import { mulberry32, gaussian } from '../src/rng.js';
+import { mulberry32, gaussian } from '@cotrans/core';
 import { blobs } from './data.js';
 
 /** The plain definition: per row, the trees' leaf distributions summed in forest order, over T. */

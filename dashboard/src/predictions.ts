@@ -1,4 +1,4 @@
-import { readLabels, readPredictions as readPredictionRows } from '@cotrans/cotrans';
+import { readLabels, readPredictions as readPredictionRows } from '@cotrans/features';
 
 /** One vehicle as the dashboard shows it: a row of predictions.csv (`cotrans classify`). */
 export interface Prediction {
@@ -23,7 +23,7 @@ export interface Prediction {
 
 const orNull = (v: number) => (Number.isFinite(v) ? v : null);
 
-/** Reads predictions.csv with the learning stage's reader (errors name file:line and the field). */
+/** Reads predictions.csv with the features stage's reader (errors name file:line and the field). */
 export async function readPredictions(path: string): Promise<Prediction[]> {
   return (await readPredictionRows(path)).map((r) => ({
     vehicleId: r.vehicleId,

@@ -2,7 +2,7 @@
 // request's path ever reaches the file system, so no path can leave the folder.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { userError } from '@cotrans/cotrans';
+import { UserError } from '@cotrans/core';
 
 export interface StaticFile {
   body: Buffer;
@@ -28,7 +28,7 @@ export function loadStaticFiles(): Map<string, StaticFile> {
     try {
       body = readFileSync(abs);
     } catch (e) {
-      throw userError(`${abs}: cannot read the dashboard page (${(e as NodeJS.ErrnoException).code ?? e}); build it with \`npm run build\``);
+      throw new UserError(`${abs}: cannot read the dashboard page (${(e as NodeJS.ErrnoException).code ?? e}); build it with \`npm run build\``);
     }
     out.set(path, { body, type });
   }

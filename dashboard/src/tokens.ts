@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { userError } from '@cotrans/cotrans';
+import { UserError } from '@cotrans/core';
 
 /** Who may write reviews: each token stands for one reviewer, whose name is stored with a verdict. */
 export interface WriteToken {
@@ -28,11 +28,11 @@ export function parseTokens(text: string, where: string): WriteToken[] {
     const colon = line.indexOf(':');
     const reviewer = colon >= 0 ? line.slice(0, colon).trim() : DEFAULT_REVIEWER;
     const token = colon >= 0 ? line.slice(colon + 1).trim() : line;
-    if (!REVIEWER_NAME.test(reviewer)) throw userError(`${at}: reviewer name '${reviewer.slice(0, 64)}' must be 1-64 of A-Z a-z 0-9 . _ @ -`);
-    if (token.length < MIN_TOKEN_LENGTH) throw userError(`${at}: token for '${reviewer}' is shorter than ${MIN_TOKEN_LENGTH} characters`);
-    if (/\s/.test(token)) throw userError(`${at}: token for '${reviewer}' contains white space`);
-    if (out.some((t) => t.reviewer === reviewer)) throw userError(`${at}: reviewer '${reviewer}' has two tokens`);
-    if (out.some((t) => t.token === token)) throw userError(`${at}: token for '${reviewer}' is also another reviewer's`);
+    if (!REVIEWER_NAME.test(reviewer)) throw new UserError(`${at}: reviewer name '${reviewer.slice(0, 64)}' must be 1-64 of A-Z a-z 0-9 . _ @ -`);
+    if (token.length < MIN_TOKEN_LENGTH) throw new UserError(`${at}: token for '${reviewer}' is shorter than ${MIN_TOKEN_LENGTH} characters`);
+    if (/\s/.test(token)) throw new UserError(`${at}: token for '${reviewer}' contains white space`);
+    if (out.some((t) => t.reviewer === reviewer)) throw new UserError(`${at}: reviewer '${reviewer}' has two tokens`);
+    if (out.some((t) => t.token === token)) throw new UserError(`${at}: token for '${reviewer}' is also another reviewer's`);
     out.push({ reviewer, token });
   }
   return out;
@@ -46,15 +46,15 @@ export function loadTokens(opts: { file?: string; env?: string }): WriteToken[] 
     try {
       text = readFileSync(opts.file, 'utf8');
     } catch (e) {
-      throw userError(`--token-file ${opts.file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+      throw new UserError(`--token-file ${opts.file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
     }
     const tokens = parseTokens(text, opts.file);
-    if (!tokens.length) throw userError(`--token-file ${opts.file}: no token in the file`);
+    if (!tokens.length) throw new UserError(`--token-file ${opts.file}: no token in the file`);
     out.push(...tokens);
   }
   if (opts.env) out.push(...parseTokens(opts.env, 'COTRANS_DASHBOARD_TOKEN'));
   const names = new Set(out.map((t) => t.reviewer));
-  if (names.size !== out.length) throw userError('COTRANS_DASHBOARD_TOKEN: names a reviewer that --token-file names too');
+  if (names.size !== out.length) throw new UserError('COTRANS_DASHBOARD_TOKEN: names a reviewer that --token-file names too');
   return out;
 }
 

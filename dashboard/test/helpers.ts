@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { WriteToken } from '@cotrans/dashboard';
-import { migrateLabels, mulberry32, recordImages, recordLabels, recordModelVersion, type ModelSummary, type ScoringRecord } from '@cotrans/cotrans';
+import { migrateLabels, recordImages, recordLabels, recordModelVersion, type ModelSummary, type ScoringRecord } from '@cotrans/cotrans';
 import { openStore, type Db } from '@cotrans/ingest';
+import { mulberry32 } from '@cotrans/core';
 
 export const PREDICTIONS = [
   'vehicle_id,label,p_shared,p_rf,p_cnn,flags',

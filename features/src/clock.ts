@@ -1,31 +1,17 @@
 // Local time through an IANA zone without calling Intl per point: the UTC offset is looked up
 // once per UTC hour and cached (zones change offset on hour boundaries; the rare zones that
 // shift on a half hour are off by at most that half hour for one hour a year).
-import { UserError } from '@cotrans/core';
+import { UserError, isValidTimeZone, tzOffsetMs } from '@cotrans/core';
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 export class LocalClock {
   private readonly cache = new Map<number, number>();
-  private readonly fmt: Intl.DateTimeFormat;
   private lastHour = Number.NaN;
   private lastOff = 0;
 
   constructor(readonly tz: string) {
-    try {
-      this.fmt = new Intl.DateTimeFormat('en-US', {
-        timeZone: tz,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      throw new UserError(`unknown time zone '${tz}' (expected an IANA name such as Europe/Berlin)`);
-    }
+    if (!isValidTimeZone(tz)) throw new UserError(`unknown time zone '${tz}' (expected an IANA name such as Europe/Berlin)`);
   }
 
   /** UTC offset in ms (local = utc + offset) at an epoch-ms instant. */
@@ -34,7 +20,7 @@ export class LocalClock {
     if (h === this.lastHour) return this.lastOff;
     let off = this.cache.get(h);
     if (off === undefined) {
-      off = this.computeOffset(h * HOUR_MS);
+      off = tzOffsetMs(this.tz, h * HOUR_MS);
       this.cache.set(h, off);
     }
     this.lastHour = h;
@@ -45,13 +31,6 @@ export class LocalClock {
   /** Local day number (days since 1970-01-01 in local time). */
   dayOf(ts: number): number {
     return Math.floor((ts + this.offsetMs(ts)) / DAY_MS);
-  }
-
-  private computeOffset(t: number): number {
-    const parts = this.fmt.formatToParts(new Date(t));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-    const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-    return local - t;
   }
 }
 

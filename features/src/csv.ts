@@ -1,5 +1,5 @@
 // features.csv: vehicle_id, flags, n_points, then FEATURE_COLUMNS. Flags are ';'-separated; NaN is written "NaN".
-import { UserError, csvRow, excerpt, splitCsvLine as splitCells } from '@cotrans/core';
+import { UserError, csvRow, excerpt, csvCells } from '@cotrans/core';
 import { FEATURE_COLUMNS } from './columns.js';
 import type { VehicleFeatures } from './summarise.js';
 
@@ -26,17 +26,11 @@ export function featuresToCsv(rows: readonly VehicleFeatures[]): string {
   return s;
 }
 
-function splitCsvLine(line: string, where: string, lineNo: number): string[] {
-  const cells = splitCells(line);
-  if (!cells) throw new UserError(`${where}:${lineNo}: a quoted cell is never closed`);
-  return cells;
-}
-
 /** Parses a features.csv written by featuresToCsv (columns found by name; unknown extra columns ignored). */
 export function parseFeaturesCsv(text: string, where = 'features.csv'): VehicleFeatures[] {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   if (lines.length === 0) return [];
-  const head = splitCsvLine(lines[0], where, 1);
+  const head = csvCells(lines[0], where, 1);
   const idx = (name: string) => {
     const i = head.indexOf(name);
     if (i < 0) throw new UserError(`${where}:1: missing column ${name}`);
@@ -47,7 +41,7 @@ export function parseFeaturesCsv(text: string, where = 'features.csv'): VehicleF
   const iN = head.indexOf('n_points');
   const cols = FEATURE_COLUMNS.map(idx);
   return lines.slice(1).map((line, k) => {
-    const cells = splitCsvLine(line, where, k + 2);
+    const cells = csvCells(line, where, k + 2);
     if (cells.length !== head.length) throw new UserError(`${where}:${k + 2}: expected ${head.length} fields, got ${cells.length}`);
     const values = cols.map((c) => {
       const x = Number(cells[c]);

@@ -2,17 +2,9 @@
 // day), sampled every 15 s while driving and every 60 s while parked, with GPS jitter, plus the
 // faults cleaning must handle: exact and near duplicates, one-fix spikes and a long silence.
 import type { GpsPoint } from '@cotrans/ingest';
+import { mulberry32 as rng } from '@cotrans/core';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export const BERLIN = { lat: 52.52, lon: 13.405, tz: 'Europe/Berlin' };
 /** 2024-03-04 00:00 Europe/Berlin (a Monday, UTC+1). */

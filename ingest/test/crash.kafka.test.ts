@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { replay, SqlitePointStore } from '@cotrans/ingest';
 import { makeFleet } from './helpers/fleet.js';
-import { brokers, freshTopics, until, cliBin, storedPoints } from './helpers/kafka.js';
+import { brokers, freshTopics, until, cliBin } from './helpers/kafka.js';
+import { sqliteCounter } from '@cotrans/testkit';
 
 let dir: string;
 beforeAll(() => {
@@ -28,6 +29,8 @@ function consume(db: string, t: { topic: string; dlq: string }, group: string): 
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   return { child, exited, log: () => log };
 }
+
+const storedPoints = (db: string): number => sqliteCounter(db, 'points');
 
 function dump(db: string) {
   const d = new Database(db, { readonly: true });

@@ -2,21 +2,17 @@
 // the same file read through tiny chunks (every line, CRLF and multi-byte character split at every
 // place) gives the same points, the same summary and the same "file:line: reason" as one big chunk.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readAllPoints, readPoints, parseTimestamp, type ReadOptions } from '@cotrans/ingest';
 import { UserError } from '@cotrans/core';
+import { writeIn } from '@cotrans/testkit';
 import { makeFleet, toCsv } from './helpers/fleet.js';
 
 let dir: string;
-const w = (name: string, content: string | Buffer) => {
-  const p = join(dir, name);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, content);
-  return p;
-};
+const w = (name: string, content: string | Buffer) => writeIn(dir, name, content);
 const now = Date.UTC(2026, 5, 1);
 const TINY = [1, 2, 3, 5, 7, 13, 64];
 

@@ -1,19 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readAllPoints, readPoints, detectFormat } from '@cotrans/ingest';
 import { UserError } from '@cotrans/core';
+import { writeIn } from '@cotrans/testkit';
 import { makeFleet, toCsv } from './helpers/fleet.js';
 
 let dir: string;
-const w = (name: string, content: string | Buffer) => {
-  const p = join(dir, name);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, content);
-  return p;
-};
+const w = (name: string, content: string | Buffer) => writeIn(dir, name, content);
 const now = Date.UTC(2026, 5, 1);
 
 beforeAll(() => {

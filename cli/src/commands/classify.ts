@@ -20,10 +20,11 @@ export const command: Command = {
 the input, flagged ones too (flags say why their features are weak, e.g. too_few_points). With --windows, the
 vehicles are those of a streaming state (cotrans consume --windows): the same features and images
 as a batch pass over the same points. p_shared combines M1's (RF) and M2's (CNN) log-odds with
-the weight chosen at training, less the cut training found (the density valley above the private
-mode of the target); p_rf and p_cnn are each model's own log-odds under that cut. label = shared
-when p_shared >= 0.5. With --db the same rows go into the store: the latest label per vehicle, a
-history row where a label changed, the features per scoring and the model version's summary.
+the weight chosen at training, less the cut training found on the target (by default Otsu's
+threshold of the combined log-odds, --decision of train); p_rf and p_cnn are each model's own
+log-odds under that cut. label = shared when p_shared >= 0.5. With --db the same rows go into the
+store: the latest label per vehicle, a history row where a label changed, the features per scoring
+and the model version's summary.
 Exit 1 when the model directory is missing or from an incompatible version.`,
   examples: [
     'cotrans classify --models /tmp/models --input /tmp/tgt/points.csv.gz --out predictions.csv',

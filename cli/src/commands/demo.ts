@@ -1,17 +1,17 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { readCity } from '@cotrans/core';
 import type { Command, ParsedArgs } from '../kit.js';
-import { bool, num, parseCommandArgs, str } from '../kit.js';
-import { commands } from './index.js';
+import { UserError, bool, num, parseCommandArgs, str } from '../kit.js';
 
-/** Runs another cotrans command with argv, exactly as the shell would (defaults, validation). */
-async function invoke(name: string, argv: string[]): Promise<void> {
-  const cmd = await commands[name].load();
-  process.stderr.write(`\n$ cotrans ${name} ${argv.join(' ')}\n`);
-  const args = parseCommandArgs(cmd, argv) as ParsedArgs;
-  const code = await cmd.run(args);
-  if (typeof code === 'number' && code !== 0) throw new Error(`cotrans ${name} exited ${code}`);
+/** The steps whose command does more than one library call (progress, summaries, model files) run as that command. */
+async function invoke(cmd: Command, argv: string[]): Promise<void> {
+  process.stderr.write(`\n$ cotrans ${cmd.name} ${argv.join(' ')}\n`);
+  const code = await cmd.run(parseCommandArgs(cmd, argv) as ParsedArgs);
+  if (typeof code === 'number' && code !== 0) throw new Error(`cotrans ${cmd.name} exited ${code}`);
 }
+
+const step = (what: string) => process.stderr.write(`\ndemo: ${what}\n`);
 
 export const command: Command = {
   name: 'demo',
@@ -29,7 +29,7 @@ export const command: Command = {
     port: { type: 'string', arg: 'PORT', help: 'dashboard port (0 picks a free one)', default: '8080' },
     'no-serve': { type: 'boolean', help: 'stop after writing the predictions and the report' },
   },
-  details: `Steps, each the same as the command it names (see their --help):
+  details: `Steps, each what the command it names does (see their --help):
   1. simulate --preset source (labeled) and --preset target (truth kept aside for the report)
   2. train CoTrans: stage 1 (RF on the source, aligned to the target), stage 2 (RF + CNN co-training)
   3. kafka start (a local broker in DIR/kafka; jars fetched by Maven on first use), replay the target
@@ -54,34 +54,53 @@ With --offline, step 3 is skipped and the target log file is classified directly
     await mkdir(out, { recursive: true });
     const dir = (p: string) => join(out, p);
 
-    await invoke('simulate', ['--preset', 'source', '--vehicles', srcN, '--days', days, '--seed', String(seed), '--out', dir('source')]);
-    await invoke('simulate', ['--preset', 'target', '--vehicles', tgtN, '--days', days, '--seed', String(seed + 1), '--out', dir('target')]);
-    await invoke('train', [
+    const fixtures = await import('@cotrans/fixtures');
+    const ingest = await import('@cotrans/ingest');
+    const learn = await import('@cotrans/cotrans');
+    const { command: train } = await import('./train.js');
+    const { command: consume } = await import('./consume.js');
+    const { command: classify } = await import('./classify.js');
+
+    for (const [preset, vehicles, s, to] of [['source', srcN, seed, 'source'], ['target', tgtN, seed + 1, 'target']] as const) {
+      step(`simulate --preset ${preset} (${vehicles} vehicles, ${days} days, seed ${s}) -> ${dir(to)}`);
+      const res = await fixtures.writeFleet({ preset, vehicles: Number(vehicles), days: Number(days), seed: s }, dir(to));
+      process.stderr.write(`demo: ${res.points} points\n`);
+    }
+    await invoke(train, [
       '--source', dir('source/points.csv.gz'), '--source-labels', dir('source/labels.csv'),
       '--target', dir('target/points.csv.gz'), '--models', dir('models'), '--epochs', epochs, '--seed', String(seed),
     ]);
 
-    const classify = ['--models', dir('models'), '--out', dir('predictions.csv'), '--images', dir('images'), '--db', dir('cotrans.sqlite'), '--db-images'];
+    const classifyArgs = ['--models', dir('models'), '--out', dir('predictions.csv'), '--images', dir('images'), '--db', dir('cotrans.sqlite'), '--db-images'];
     if (bool(args, 'offline')) {
-      await invoke('classify', [...classify, '--input', dir('target/points.csv.gz')]);
+      await invoke(classify, [...classifyArgs, '--input', dir('target/points.csv.gz')]);
     } else {
       const kafkaDir = dir('kafka');
-      const brokers = `127.0.0.1:${kafkaPort}`;
-      const { tz } = JSON.parse(await readFile(dir('target/city.json'), 'utf8')) as { tz: string };
-      await invoke('kafka', ['start', '--dir', kafkaDir, '--port', String(kafkaPort), '--partitions', '6']);
+      const tz = (await readCity(dir('target')))?.tz;
+      if (!tz) throw new UserError(`${dir('target/city.json')}: names no time zone`);
+      step(`Kafka broker in ${kafkaDir} on port ${kafkaPort}`);
+      const log = (l: string) => process.stderr.write(`kafka: ${l}\n`);
+      const broker = await ingest.startBroker({ dir: kafkaDir, port: kafkaPort, log });
       try {
-        await invoke('replay', [dir('target/points.csv.gz'), '--brokers', brokers]);
-        await invoke('consume', ['--windows', dir('windows.sqlite'), '--tz', tz, '--brokers', brokers, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
+        await ingest.ensureTopics(broker.brokers, ingest.defaultTopics(6));
+        step(`replay ${dir('target/points.csv.gz')} into ${ingest.TOPICS.points}`);
+        const sent = await ingest.replay(ingest.readPoints(dir('target/points.csv.gz')), { brokers: broker.brokers });
+        process.stderr.write(`demo: ${sent.points} points in ${sent.messages} messages\n`);
+        await invoke(consume, ['--windows', dir('windows.sqlite'), '--tz', tz, '--brokers', broker.brokers, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
       } finally {
-        await invoke('kafka', ['stop', '--dir', kafkaDir]);
+        await ingest.stopBroker(kafkaDir);
       }
-      await invoke('classify', [...classify, '--windows', dir('windows.sqlite')]);
+      await invoke(classify, [...classifyArgs, '--windows', dir('windows.sqlite')]);
     }
-    await invoke('evaluate', ['--pred', dir('predictions.csv'), '--truth', dir('target/labels.csv'), '--out', dir('report.md')]);
+    step(`evaluate ${dir('predictions.csv')} against ${dir('target/labels.csv')}`);
+    const report = learn.evaluationReport(await learn.readPredictions(dir('predictions.csv')), await learn.readLabels(dir('target/labels.csv')), { pred: dir('predictions.csv'), truth: dir('target/labels.csv') });
+    await writeFile(dir('report.md'), report);
+    process.stdout.write(report);
     process.stderr.write(`\ndemo: pipeline done in ${((performance.now() - t0) / 1000).toFixed(0)} s; artefacts in ${out}\n`);
 
     if (bool(args, 'no-serve')) return 0;
-    await invoke('dashboard', [
+    const { command: dashboard } = await import('./dashboard.js');
+    await invoke(dashboard, [
       '--db', dir('cotrans.sqlite'), '--input', dir('target/points.csv.gz'), '--models', dir('models'),
       '--truth', dir('target/labels.csv'), '--port', str(args, 'port') ?? '8080',
     ]);

@@ -1,6 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from '../kit.js';
+import { readCity, timeZoneOption } from '@cotrans/core';
 import { UserError, bool, num, str } from '../kit.js';
 import { progress } from '../progress.js';
 
@@ -58,12 +59,10 @@ Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere.`,
     const frame = str(args, 'frame') ?? 'vehicle';
     if (frame !== 'vehicle' && frame !== 'city') throw new UserError(`invalid --frame '${frame}' (expected vehicle or city)`);
     const imageSize = num(args, 'image-size', { min: 4, max: 256, integer: true })!;
-    const city = await ingest.readCity(input);
+    const city = await readCity(input);
     const tz = str(args, 'tz') ?? city?.tz;
     if (!tz) throw new UserError(`missing --tz (the fleet's IANA time zone, e.g. Europe/Berlin); ${city ? `${city.file} names none` : `no city.json next to ${input}`}`);
-    if (!ingest.validTimeZone(tz)) {
-      throw new UserError(`invalid --tz '${tz}': not an IANA time zone (e.g. Europe/Berlin, America/Los_Angeles)`);
-    }
+    timeZoneOption(tz, 'tz');
     const imagesDir = str(args, 'images');
     const readOpts = { format: format as never, strict: bool(args, 'strict'), naiveTime: naive as 'reject' | 'utc' };
 

@@ -14,6 +14,13 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   classify: { summary: 'label every vehicle of a GPS log with a trained model directory', load: async () => (await import('./classify.js')).command },
   run: { summary: 'the offline job: a 7-day log -> features -> (train) -> labels, history, features and model version in the store', load: async () => (await import('./run.js')).command },
   labels: { summary: "print the latest labels of a store, or one vehicle's label history, as CSV (read-only)", load: async () => (await import('./labels.js')).command },
-  evaluate: { summary: 'score predictions against truth, or run the full experiment table', load: async () => (await import('./evaluate.js')).command },
+  evaluate: { summary: 'score predictions against truth labels', load: async () => (await import('./evaluate.js')).command },
+  experiment: { summary: 'run the experiment table (source-only RF, CNN on seeds, CoTrans, supervised bound) on labelled fleets', load: async () => (await import('./experiment.js')).command },
   dashboard: { summary: 'serve the label review dashboard', load: async () => (await import('./dashboard.js')).command },
 };
+
+/** Old spellings that still work: `evaluate --experiment ...` runs `experiment ...`. */
+export function resolveAlias(name: string, rest: string[]): [string, string[]] {
+  if (name === 'evaluate' && rest.includes('--experiment')) return ['experiment', rest.filter((a) => a !== '--experiment')];
+  return [name, rest];
+}

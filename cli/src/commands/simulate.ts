@@ -81,7 +81,8 @@ Generation streams in constant memory; progress (points/s, ETA) is drawn on a TT
       }
       return 0;
     } catch (err) {
-      if (err instanceof fixtures.FleetOptionError) throw new UserError(`invalid ${OPTION_NAMES[err.option] ?? err.option}: ${err.message}`);
+      const field = err instanceof UserError ? err.where.field : undefined;
+      if (field !== undefined && OPTION_NAMES[field]) throw new UserError(`invalid ${OPTION_NAMES[field]}: ${(err as Error).message}`, { option: OPTION_NAMES[field].slice(2) });
       throw err;
     }
   },

@@ -1,7 +1,7 @@
 import type { LabelRow, LoadedFleet, TrainOutput } from '@cotrans/cotrans';
 import type { Command, ParsedArgs } from '../kit.js';
-import { UserError, list, num, str } from '../kit.js';
-import { LEARN_OPTIONS, learnOptions } from '../learn-options.js';
+import { UserError, num, str } from '../kit.js';
+import { FLEET_OPTIONS, LEARN_OPTIONS, learnOptions, sourcePairs } from '../learn-options.js';
 import { loadInput } from '../fleet-input.js';
 
 export const command: Command = {
@@ -9,11 +9,8 @@ export const command: Command = {
   summary: 'train CoTrans (stage 1 linking + stage 2 co-training) into a model directory',
   usage: 'cotrans train --source <points> --source-labels <labels.csv> --target <points> --models DIR [--tz Area/City] [options]',
   options: {
-    source: { type: 'string', arg: 'PATH', multiple: true, help: 'labeled source fleet GPS log (file or directory); give it again for another source (e.g. a simulated fleet and a few real labelled cars), each with its own --source-labels' },
-    'source-labels': { type: 'string', arg: 'FILE', multiple: true, help: 'source labels CSV: vehicle_id,label[,stratum] (label shared|private), one per --source, in the same order' },
-    target: { type: 'string', arg: 'PATH', help: 'unlabeled target fleet GPS log' },
+    ...FLEET_OPTIONS,
     models: { type: 'string', arg: 'DIR', help: 'model directory: the model is a new version in DIR/versions/<id>, made current once whole (cotrans models)' },
-    tz: { type: 'string', arg: 'Area/City', help: 'time zone of both fleets; default: city.json next to each input' },
     'source-tz': { type: 'string', arg: 'Area/City', help: 'time zone of the source fleet (overrides --tz)' },
     format: { type: 'string', arg: 'FORMAT', help: 'auto | csv | jsonl | geolife | cabspotting | tdrive', default: 'auto' },
     ...LEARN_OPTIONS,
@@ -71,9 +68,7 @@ an empty target.`,
  */
 export async function trainModel(args: ParsedArgs, given?: { target: LoadedFleet; tz: string }): Promise<{ out: TrainOutput; tgt: LoadedFleet }> {
   const learn = await import('@cotrans/cotrans');
-  const sources = list(args, 'source');
-  const labelPaths = list(args, 'source-labels');
-  if (labelPaths.length !== sources.length) throw new UserError(`--source given ${sources.length} time(s) but --source-labels ${labelPaths.length}: one labels file per source, in the same order`);
+  const { sources, labelPaths } = sourcePairs(args);
   const targetPath = given?.target.path ?? str(args, 'target', true);
   const learnOpts = learnOptions(args);
   const format = (str(args, 'format') ?? 'auto') as 'auto';

@@ -1,4 +1,5 @@
 // `cotrans stream` wired up: topics, store, model, consumer, metrics, model polling and the way out.
+import { localMidnightUtc } from '@cotrans/core';
 import type { KafkaSecurity } from '@cotrans/ingest';
 import { UserError } from '../kit.js';
 import { StoreLabelLog } from './labels.js';
@@ -49,7 +50,6 @@ const kafkaProblem = (brokers: string, err: unknown): unknown =>
 export async function runStream(o: StreamRunOptions): Promise<number> {
   const ingest = await import('@cotrans/ingest');
   const { SqliteWindowStore, clockFor, dayKey } = await import('@cotrans/features');
-  const { localMidnight } = await import('@cotrans/cotrans');
   const kafkajs = (await import('kafkajs')).default;
   const model = await loadScorer(o.models);
   const tz = o.tz ?? model.scorer.manifest.features.tz;
@@ -112,7 +112,7 @@ export async function runStream(o: StreamRunOptions): Promise<number> {
     changelogTopic: o.changelogTopic,
     store,
     labels: new StoreLabelLog(store.db),
-    schedule: { debounceMs: o.debounceMin * 60_000, staleMs: o.staleHours * 3_600_000, windowDays: store.opts.windowDays, dayOf: (ts) => clock.dayOf(ts), dayStart: (day) => localMidnight(dayKey(day), tz) },
+    schedule: { debounceMs: o.debounceMin * 60_000, staleMs: o.staleHours * 3_600_000, windowDays: store.opts.windowDays, dayOf: (ts) => clock.dayOf(ts), dayStart: (day) => localMidnightUtc(tz, dayKey(day)) },
     model,
     metrics,
     log,

@@ -7,9 +7,11 @@ import Database from 'better-sqlite3';
 import kafkajs from 'kafkajs';
 import { VehicleWindow, type VehicleFeatures } from '@cotrans/features';
 import { latestLabels } from '@cotrans/cotrans';
+import { sqliteCounter } from '@cotrans/testkit';
 import { brokers, cliBin, freshTopics, until } from '../../../ingest/test/helpers/kafka.js';
 
-export { storedPoints } from '../../../ingest/test/helpers/kafka.js';
+/** Fixes a stream's store has applied (0 before its first commit). */
+export const storedPoints = (db: string): number => sqliteCounter(db, 'points');
 
 const { Kafka, logLevel } = kafkajs;
 

@@ -7,8 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cnn, type CnnConfig, type EpochLog } from './net.js';
 import type { BackendPreference } from './backend.js';
-import { mulberry32, shuffle } from '../rng.js';
-import { logit, sigmoid } from '../decision.js';
+import { mulberry32, shuffle } from '@cotrans/core';
+import { logit, sigmoid } from '../maths.js';
 import type { DomainMethod } from './domain.js';
 
 /** Structurally @cotrans/features' VehicleImages. */
@@ -20,7 +20,9 @@ export interface VehicleImageSet {
   aggregate: Float32Array;
 }
 
-export type ImageMode = 'day' | 'vehicle' | 'both';
+export const IMAGE_MODES = ['day', 'vehicle', 'both'] as const;
+export type ImageMode = (typeof IMAGE_MODES)[number];
+export const DAY_SCORES = ['top', 'mean'] as const;
 
 export interface ImageModelOptions {
   mode: ImageMode;
@@ -31,7 +33,7 @@ export interface ImageModelOptions {
    * mean log-odds of its `topDays` highest-scoring days. A part-time driver is a private car on most
    * days and a taxi on a few; the mean dilutes those few days below most heavy private drivers.
    */
-  dayScore: 'mean' | 'top';
+  dayScore: (typeof DAY_SCORES)[number];
   /** Days averaged by `dayScore: 'top'` (2). */
   topDays: number;
   /** Vehicles held out of training for early stopping and the ensemble weight. */
@@ -155,7 +157,7 @@ export class ImageModel {
       report.vehicle = { epochs: r.epochs, bestEpoch: r.bestEpoch };
     }
     if (nVal) {
-      const p = await this.predict(valIdx.map((i) => vehicles[i]));
+      const p = await this.predictProba(valIdx.map((i) => vehicles[i]));
       let brier = 0;
       let hit = 0;
       valIdx.forEach((i, k) => {
@@ -170,18 +172,18 @@ export class ImageModel {
   /** The day CNN's P(shared) for each of a vehicle's day images (empty without a day CNN). */
   async dayScores(v: VehicleImageSet): Promise<number[]> {
     if (!this.day || !v.days.length) return [];
-    return Array.from(await this.day.predict(concat(v.days)));
+    return Array.from(await this.day.predictProba(concat(v.days)));
   }
 
   /** P(shared) per vehicle. */
-  async predict(vehicles: VehicleImageSet[]): Promise<Float64Array> {
+  async predictProba(vehicles: VehicleImageSet[]): Promise<Float64Array> {
     const out = new Float64Array(vehicles.length);
     if (!vehicles.length) return out;
     if (!this.day && !this.vehicle) throw new Error('image model is not trained');
     let parts = 0;
     if (this.day) {
       const counts = vehicles.map((v) => dayImages(v).length);
-      const p = await this.day.predict(concat(vehicles.flatMap(dayImages)));
+      const p = await this.day.predictProba(concat(vehicles.flatMap(dayImages)));
       let o = 0;
       const top = this.options.dayScore === 'top';
       counts.forEach((c, i) => {
@@ -191,7 +193,7 @@ export class ImageModel {
       parts++;
     }
     if (this.vehicle) {
-      const p = await this.vehicle.predict(concat(vehicles.map((v) => stackDays(v, this.options.dayChannels))));
+      const p = await this.vehicle.predictProba(concat(vehicles.map((v) => stackDays(v, this.options.dayChannels))));
       p.forEach((v, i) => (out[i] += v));
       parts++;
     }

@@ -1,13 +1,12 @@
 // A small binary CNN (conv+pool blocks, one dense layer, dropout in training only, sigmoid) with its
 // own seeded init, Adam training with early stopping on a validation split, and a JSON+bin format.
-import { UserError, excerpt, readJsonObject } from '@cotrans/core';
 import type * as tfjs from '@tensorflow/tfjs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { initTf, type BackendPreference, type Tf } from './backend.js';
+import type { ParamSpec } from './weights-file.js';
 import { makeConv2dValid, padSame, pool } from './layers.js';
-import { mulberry32, shuffle } from '../rng.js';
+import { mulberry32, shuffle } from '@cotrans/core';
 import { dannScale, makeGradientReversal, mkMmd, type DomainAdaptation } from './domain.js';
+import { readWeightsFile, writeWeightsFile } from './weights-file.js';
 
 export interface ConvBlock {
   filters: number;
@@ -65,18 +64,6 @@ export interface CnnFitResult {
   epochs: EpochLog[];
   bestEpoch: number;
   stoppedEarly: boolean;
-}
-
-interface ParamSpec {
-  name: string;
-  shape: number[];
-}
-
-export interface CnnWeightsFile {
-  format: 'cotrans-cnn';
-  version: 1;
-  config: CnnConfig;
-  params: { name: string; shape: number[]; offset: number; length: number }[];
 }
 
 function glorot(rand: () => number, shape: number[], fanIn: number, fanOut: number): Float32Array {
@@ -293,7 +280,7 @@ export class Cnn {
         const secs = (performance.now() - t0) / 1000;
         let valLoss: number | null = null;
         if (ext && nVal) {
-          const p = await this.predict(ext.images);
+          const p = await this.predictProba(ext.images);
           let vs = 0;
           for (let i = 0; i < nVal; i++) {
             const q = Math.min(1 - 1e-7, Math.max(1e-7, p[i]));
@@ -333,7 +320,7 @@ export class Cnn {
   }
 
   /** P(class 1) per image. */
-  async predict(images: Float32Array): Promise<Float32Array> {
+  async predictProba(images: Float32Array): Promise<Float32Array> {
     const c = this.config;
     const per = c.inputSize * c.inputSize * c.channels;
     const n = images.length / per;
@@ -377,41 +364,15 @@ export class Cnn {
   }
 
   async save(dir: string, name = 'cnn'): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const values = this.snapshot();
-    let offset = 0;
-    const params = this.specs.map((s, i) => {
-      const e = { name: s.name, shape: s.shape, offset, length: values[i].length };
-      offset += values[i].length;
-      return e;
-    });
-    const bin = new Float32Array(offset);
-    values.forEach((v, i) => bin.set(v, params[i].offset));
-    const meta: CnnWeightsFile = { format: 'cotrans-cnn', version: 1, config: this.config, params };
-    await writeFile(path.join(dir, `${name}.json`), JSON.stringify(meta, null, 1));
-    await writeFile(path.join(dir, `${name}.weights.bin`), Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength));
+    await writeWeightsFile(dir, name, this.config, this.specs, this.snapshot());
   }
 
   static async load(dir: string, name = 'cnn', backend?: BackendPreference): Promise<Cnn> {
-    const metaPath = path.join(dir, `${name}.json`);
-    const meta = (await readJsonObject(metaPath, 'CNN description')) as unknown as CnnWeightsFile;
-    if (meta.format !== 'cotrans-cnn') throw new UserError(`${metaPath}: not a cotrans CNN file`);
-    if (meta.version !== 1) throw new UserError(`${metaPath}: CNN format version ${excerpt(String(meta.version))} is not supported (this build reads 1)`);
-    if (!Array.isArray(meta.params) || !meta.params.every((p) => Number.isInteger(p?.offset) && Number.isInteger(p?.length) && p.offset >= 0 && p.length >= 0)) throw new UserError(`${metaPath}: params must list each weight array's offset and length`);
-    const binPath = path.join(dir, `${name}.weights.bin`);
-    let buf: Buffer;
-    try {
-      buf = await readFile(binPath);
-    } catch (err) {
-      throw new UserError(`${binPath}: cannot read the CNN weights (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    const need = meta.params.reduce((m, p) => Math.max(m, p.offset + p.length), 0) * 4;
-    if (buf.byteLength !== need) throw new UserError(`${binPath}: ${buf.byteLength} bytes, the CNN needs ${need} (${buf.byteLength < need ? 'truncated' : 'not this model\'s weights'}); retrain with cotrans train`);
-    const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    const net = new Cnn(meta.config);
+    const file = await readWeightsFile(dir, name);
+    const net = new Cnn(file.config);
     await net.init(backend);
     net.initParams();
-    net.setWeights(meta.params.map((p) => all.slice(p.offset, p.offset + p.length)));
+    net.setWeights(file.values);
     return net;
   }
 

@@ -5,7 +5,7 @@ import { binMatrix } from './binning.js';
 import { growForest } from './pool.js';
 import { accumulate, compileForest, encodeRows, type CompiledForest } from './compiled.js';
 import { leafOf, type Criterion, type TreeData, type TreeParams } from './tree.js';
-import { deriveSeed, mulberry32, shuffle } from '../rng.js';
+import { deriveSeed, mulberry32, shuffle } from '@cotrans/core';
 
 export type Label = string | number;
 

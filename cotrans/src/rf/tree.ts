@@ -1,6 +1,6 @@
 // One decision tree grown on binned data. Pure and self-contained (no imports beyond the RNG) so a
 // worker thread can run it on a shared copy of the bins.
-import { mulberry32 } from '../rng.js';
+import { mulberry32 } from '@cotrans/core';
 
 export type Criterion = 'gini' | 'entropy';
 

@@ -2,5 +2,4 @@ export { readPoints, readAllPoints, listLogFiles, type ReadOptions, type ReadSum
 export { detectFormat, LOG_FORMATS, type LogFormat, type ConcreteFormat } from './formats.js';
 export { parseTimestamp, type NaiveTime } from './timestamp.js';
 export { openLines } from './lines.js';
-export { readCity, cityFileOf, validTimeZone, type CityInfo } from './city.js';
 export { summaryLines, summaryRecord, nothingUsable, SUMMARY_SAMPLES } from './summary.js';

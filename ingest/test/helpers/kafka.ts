@@ -1,7 +1,6 @@
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import { ensureTopics, repoRoot, type GpsPoint, type PartitionBatch, type PointHandler } from '@cotrans/ingest';
@@ -73,18 +72,3 @@ export function cliBin(): string {
   return bin;
 }
 
-/** The `points` counter of a state file (point or window store) while another process writes it; 0 before the first batch. */
-export function storedPoints(db: string): number {
-  try {
-    const d = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      return (d.prepare("SELECT value FROM counters WHERE name = 'points'").get() as { value: number } | undefined)?.value ?? 0;
-    } finally {
-      d.close();
-    }
-  } catch (err) {
-    // not created yet (no file, or no table before the first transaction); anything else is a failure
-    if (/SQLITE_CANTOPEN|no such table/.test(`${(err as { code?: string }).code} ${(err as Error).message}`)) return 0;
-    throw err;
-  }
-}

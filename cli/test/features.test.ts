@@ -5,28 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CSV_HEADER, parseFeaturesCsv, readPng } from '@cotrans/features';
-import { commuter, taxi } from './synth.js';
+import { commuter, taxi } from '../../features/test/synth.js';
+import { run as cli } from './helpers/run.js';
 
-// a computed path keeps the features typecheck out of the CLI's sources
-const mainPath = ['..', '..', 'cli', 'src', 'main.ts'].join('/');
 let dir = '';
 let log = '';
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const { main } = (await import(/* @vite-ignore */ mainPath)) as { main: (a: string[]) => Promise<number> };
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cotrans-features-cli-'));

@@ -1,12 +1,15 @@
+// The learning commands end to end (train, classify, evaluate, the experiment) on tiny simulated fleets,
+// run in-process from the CLI sources; the model directory they write is read back by the library.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeFleet } from '@cotrans/fixtures';
-import { parseCommandArgs } from '../../cli/src/kit.js';
-import { command as train } from '../../cli/src/commands/train.js';
-import { command as classify } from '../../cli/src/commands/classify.js';
-import { command as evaluate } from '../../cli/src/commands/evaluate.js';
+import { parseCommandArgs } from '../src/kit.js';
+import { command as train } from '../src/commands/train.js';
+import { command as classify } from '../src/commands/classify.js';
+import { command as evaluate } from '../src/commands/evaluate.js';
+import { command as experiment } from '../src/commands/experiment.js';
 import { CoTransBag, CoTransModel, currentVersion, loadFleet, loadModel, readLabels, readPredictions, resolveModelDir, trainCoTrans } from '@cotrans/cotrans';
 
 // Tiny fleets written as files, run through the real commands (features, stage 1, co-training,
@@ -148,7 +151,7 @@ describe('train / classify / evaluate', () => {
 
   it('runs the experiment table in one go: its rows (and each run of the bag), JSON, ROC and confidence PNGs', async () => {
     const out = p('exp');
-    const log = await run(evaluate, ['--experiment', '--source', p('src', 'points.csv.gz'), '--source-labels', p('src', 'labels.csv'), '--target', p('tgt', 'points.csv.gz'), '--truth', p('tgt', 'labels.csv'), '--out', out, '--folds', '2', '--epochs', '2']);
+    const log = await run(experiment, ['--source', p('src', 'points.csv.gz'), '--source-labels', p('src', 'labels.csv'), '--target', p('tgt', 'points.csv.gz'), '--truth', p('tgt', 'labels.csv'), '--out', out, '--folds', '2', '--epochs', '2']);
     expect(log).toMatch(/source-only RF/);
     const json = JSON.parse(readFileSync(path.join(out, 'experiment.json'), 'utf8'));
     expect(json.rows.map((r: { method: string }) => r.method)).toEqual([

@@ -2,7 +2,10 @@
 // Every command that reads one goes through here, so a malformed file gets one message everywhere.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError, excerpt, readJsonObject } from '@cotrans/core';
+import { UserError } from './errors.js';
+import { readJsonObject } from './json.js';
+import { excerpt } from './text.js';
+import { isValidTimeZone } from './tz.js';
 
 export interface CityInfo {
   file: string;
@@ -29,7 +32,7 @@ export async function readCity(input: string): Promise<CityInfo | null> {
   const j = await readJsonObject(file, 'city file');
   const out: CityInfo = { file };
   if (j.tz !== undefined) {
-    if (typeof j.tz !== 'string' || !validTimeZone(j.tz)) throw UserError.at({ file, field: 'tz' }, `'${excerpt(String(j.tz))}' is not an IANA time zone (e.g. Europe/Berlin)`);
+    if (typeof j.tz !== 'string' || !isValidTimeZone(j.tz)) throw UserError.at({ file, field: 'tz' }, `'${excerpt(String(j.tz))}' is not an IANA time zone (e.g. Europe/Berlin)`);
     out.tz = j.tz;
   }
   if (j.bbox !== undefined) {
@@ -40,13 +43,4 @@ export async function readCity(input: string): Promise<CityInfo | null> {
   const c = j.centre as { lat?: unknown; lon?: unknown } | undefined;
   if (c && typeof c === 'object' && typeof c.lat === 'number' && typeof c.lon === 'number') out.centre = { lat: c.lat, lon: c.lon };
   return out;
-}
-
-export function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
