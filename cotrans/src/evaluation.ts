@@ -10,11 +10,11 @@ const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) + '%' : 'n
  * confusion matrix, and recall per stratum when every scored vehicle has one. Every predicted
  * vehicle must be in the truth, and there must be predictions (UserError naming the file otherwise).
  */
-export function evaluationReport(all: readonly PredictionRow[], truth: readonly LabelRow[], names: { pred: string; truth: string }, opts: { subset?: boolean } = {}): string {
+export function evaluationReport(all: readonly PredictionRow[], truth: readonly LabelRow[], names: { pred: string; truth: string }, opts: { subset?: string } = {}): string {
   const tmap = new Map(truth.map((t) => [t.vehicleId, t]));
   const unknown = all.filter((p) => !tmap.has(p.vehicleId));
   if (unknown.length && !opts.subset) throw new UserError(`${names.pred}: ${unknown.length} predicted vehicle(s) are not in ${names.truth}, e.g. '${unknown[0].vehicleId}'`, { file: names.pred });
-  // a subset truth (the reviewed vehicles): only the predictions it covers are scored
+  // a subset truth (`subset` names what a vehicle of it has, e.g. 'a review'): only the predictions it covers are scored
   const preds = opts.subset ? all.filter((p) => tmap.has(p.vehicleId)) : all;
   if (!preds.length) throw new UserError(opts.subset ? `${names.pred}: none of the ${truth.length} vehicle(s) of ${names.truth} has a prediction` : `${names.pred}: no predictions`, { file: names.pred });
   const predicted = new Set(preds.map((p) => p.vehicleId));
@@ -26,7 +26,7 @@ export function evaluationReport(all: readonly PredictionRow[], truth: readonly 
   const lines = [
     `# Evaluation of ${names.pred}`,
     '',
-    `${r.n} vehicles scored against ${names.truth}${unscored ? ` (${unscored} truth vehicles have no prediction)` : ''}${opts.subset ? `; ${unknown.length} predicted vehicle(s) outside it left out` : ''}.`,
+    `${r.n} vehicles scored against ${names.truth}${unscored ? ` (${unscored} truth vehicles have no prediction)` : ''}${opts.subset ? `; ${unknown.length} predicted vehicle(s) without ${opts.subset} left out` : ''}.`,
     '',
     '| metric | value |',
     '|---|---|',

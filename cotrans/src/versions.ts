@@ -248,6 +248,16 @@ export interface VersionEntry {
 export async function listVersions(dir: string): Promise<VersionEntry[]> {
   const cur = currentVersion(dir);
   const vdir = path.join(dir, VERSIONS_DIR);
-  const ids = existsSync(vdir) ? (await readdir(vdir)).filter((n) => VERSION_ID.test(n)).sort() : [];
+  const ids = existsSync(vdir) ? (await readdir(vdir)).filter((n) => VERSION_ID.test(n)) : [];
+  // oldest first: an id's time has whole seconds, so two versions of one second go by their manifests' times
+  const at = (id: string) => {
+    try {
+      return createdOf(path.join(vdir, id)).getTime();
+    } catch {
+      return 0;
+    }
+  };
+  const when = new Map(ids.map((id) => [id, at(id)]));
+  ids.sort((a, b) => a.slice(0, 16).localeCompare(b.slice(0, 16)) || when.get(a)! - when.get(b)! || a.localeCompare(b));
   return ids.map((id) => ({ id, path: path.join(vdir, id), current: id === cur }));
 }

@@ -51,7 +51,7 @@ is an alias of it).`,
       if (!truth.length) throw new UserError(`${db}: no shared or private verdict to score against`);
       const pred = str(args, 'pred');
       const preds = pred ? await learn.readPredictions(pred) : await storeLabels(db!);
-      md = learn.evaluationReport(preds, truth, { pred: pred ?? `${db} (latest labels)`, truth: `the reviews in ${db}` }, { subset: true });
+      md = learn.evaluationReport(preds, truth, { pred: pred ?? `${db} (latest labels)`, truth: `the reviews in ${db}` }, { subset: 'a review' });
     } else {
       const predPath = str(args, 'pred', true);
       const truthPath = str(args, 'truth', true);
