@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@cotrans/ingest';
+import { freePort, openStore } from '@cotrans/ingest';
+import { latestLabels } from '@cotrans/cotrans';
 import { main } from '../src/main.js';
 
 const out = mkdtempSync(join(tmpdir(), 'cotrans-demo-'));
@@ -11,7 +12,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const csvRows = (file: string) => readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
 
 describe('cotrans demo (its own Kafka broker, end to end)', () => {
-  it('simulates, trains, streams the target through Kafka into windows, classifies, and scores', async () => {
+  it('simulates, trains, runs `stream` on the target replayed through Kafka, classifies its windows, and scores', async () => {
     const kafkaPort = await freePort();
     const code = await main(['demo', '--out', out, '--source-vehicles', '40', '--vehicles', '30', '--days', '3', '--epochs', '2', '--kafka-port', String(kafkaPort), '--no-serve']);
     expect(code).toBe(0);
@@ -28,6 +29,15 @@ describe('cotrans demo (its own Kafka broker, end to end)', () => {
     // every column but the time of scoring (the last)
     const byId = (rows: string[][]) => new Map(rows.map((r) => [r[0], r.slice(1, -1).join(',')]));
     expect(byId(csvRows(batch))).toEqual(byId(preds));
+
+    // the stream labelled every vehicle in the store, as the predictions file says
+    const db = openStore(join(out, 'cotrans.sqlite'), { readonly: true });
+    try {
+      const streamed = new Map(latestLabels(db).map((l) => [l.vehicleId, l.label]));
+      expect(streamed).toEqual(new Map(preds.map((r) => [r[0], r[1]])));
+    } finally {
+      db.close();
+    }
   });
 
   it('classify refuses --input and --windows together, and a missing windows file', async () => {

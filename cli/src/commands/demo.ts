@@ -33,10 +33,11 @@ export const command: Command = {
   1. simulate --preset source (labeled) and --preset target (truth kept aside for the report)
   2. train CoTrans: stage 1 (RF on the source, aligned to the target), stage 2 (RF + CNN co-training)
   3. kafka start (a local broker in DIR/kafka; jars fetched by Maven on first use), replay the target
-     log into gps.points, consume it into per-vehicle 7-day windows in DIR/windows.sqlite (offsets
-     stored with the state), kafka stop
-  4. classify the consumed windows -> DIR/predictions.csv and the store DIR/cotrans.sqlite (labels,
-     features, images), trajectory PNGs -> DIR/images
+     log into gps.points, run \`cotrans stream\` on it until it is drained: per-vehicle 7-day windows
+     and labels in the store DIR/cotrans.sqlite (offsets stored with the state), each label also on
+     the compacted topic vehicle.labels; kafka stop
+  4. classify the stream's windows -> DIR/predictions.csv, the images into the store, trajectory
+     PNGs -> DIR/images
   5. evaluate against the hidden truth -> DIR/report.md
   6. dashboard on 127.0.0.1:PORT over the store, with the target log's tracks and the model's
      explanations; reviews go into the store (Ctrl-C to stop)
@@ -58,7 +59,7 @@ With --offline, step 3 is skipped and the target log file is classified directly
     const ingest = await import('@cotrans/ingest');
     const learn = await import('@cotrans/cotrans');
     const { command: train } = await import('./train.js');
-    const { command: consume } = await import('./consume.js');
+    const { command: stream } = await import('./stream.js');
     const { command: classify } = await import('./classify.js');
 
     for (const [preset, vehicles, s, to] of [['source', srcN, seed, 'source'], ['target', tgtN, seed + 1, 'target']] as const) {
@@ -86,11 +87,14 @@ With --offline, step 3 is skipped and the target log file is classified directly
         step(`replay ${dir('target/points.csv.gz')} into ${ingest.TOPICS.points}`);
         const sent = await ingest.replay(ingest.readPoints(dir('target/points.csv.gz')), { brokers: broker.brokers });
         process.stderr.write(`demo: ${sent.points} points in ${sent.messages} messages\n`);
-        await invoke(consume, ['--windows', dir('windows.sqlite'), '--tz', tz, '--brokers', broker.brokers, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
+        // the product's long-running job, ended once the replayed week is drained: labels on
+        // vehicle.labels and in the store, windows in the store and on the changelog
+        await invoke(stream, ['--brokers', broker.brokers, '--models', dir('models'), '--db', dir('cotrans.sqlite'), '--tz', tz, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
       } finally {
         await ingest.stopBroker(kafkaDir);
       }
-      await invoke(classify, [...classifyArgs, '--windows', dir('windows.sqlite')]);
+      // the stream's windows once more, for the predictions file and the images the dashboard shows
+      await invoke(classify, [...classifyArgs, '--windows', dir('cotrans.sqlite')]);
     }
     step(`evaluate ${dir('predictions.csv')} against ${dir('target/labels.csv')}`);
     const report = learn.evaluationReport(await learn.readPredictions(dir('predictions.csv')), await learn.readLabels(dir('target/labels.csv')), { pred: dir('predictions.csv'), truth: dir('target/labels.csv') });
