@@ -19,8 +19,8 @@ export const command: Command = {
     'target-labels': { type: 'string', arg: 'reviews|FILE', help: "labelled target vehicles to train on: 'reviews' (the latest shared/private verdict per vehicle in --db) or a labels CSV" },
     db: { type: 'string', arg: 'FILE', help: 'the store whose reviews --target-labels reviews reads (opened read-only)' },
   },
-  details: `Computes features and images of both fleets, trains the random forest on the source's 12
-transferable features (the reference work's 12 and the shift structure; domains aligned on their
+  details: `Computes features and images of both fleets, trains the random forest on the source's 15
+transferable features (the reference work's 12 and 3 of shift structure; domains aligned on their
 private cars, MMD reported), picks confident target seeds per class, then co-trains M1 (RF on
 the same transferable view, or every column with --m1-view full; it also learns from the labelled source
 vehicles, each city on its own anchored scale, unless --m1-source off) and M2 (CNN on day images;
