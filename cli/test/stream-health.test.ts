@@ -43,6 +43,22 @@ test('partition lag, dead letters by reason and the member rates round-trip thro
   expect(h.updatedAt).toBe('2026-05-04T08:00:04.000Z');
 });
 
+test('the rates count only members that wrote within a minute of the newest write', () => {
+  const db = openStore(path.join(dir, 'members.sqlite'));
+  const t0 = Date.parse('2026-05-04T08:00:00Z');
+  const gone = new StreamHealthWriter(db, 'g1', 'host:1');
+  db.transaction(() => gone.batch(batch(0, 100, 100, 100), new Date(t0)))();
+  const a = new StreamHealthWriter(db, 'g1', 'host:2');
+  const b = new StreamHealthWriter(db, 'g1', 'host:3');
+  db.transaction(() => a.batch(batch(0, 110, 110, 10), new Date(t0 + 600_000)))();
+  db.transaction(() => b.batch(batch(1, 5, 5, 5), new Date(t0 + 630_000)))();
+  const h = streamHealth(db)!;
+  db.close();
+  expect(h.members.map((m) => m.instance)).toEqual(['host:1', 'host:2', 'host:3']);
+  // one batch each: its messages over the window's floor of 1 s
+  expect(h.messagesPerS).toBeCloseTo(15);
+});
+
 test('a rolled-back batch leaves no health behind', () => {
   const db = openStore(path.join(dir, 'rollback.sqlite'));
   const w = new StreamHealthWriter(db, 'g1', 'host:1');

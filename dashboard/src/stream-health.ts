@@ -1,9 +1,9 @@
 // The overview's stream panel: what `cotrans stream` last wrote into the store (lag per
 // partition, rates, dead letters by reason), with how old it is.
-import { streamHealth, type Db } from '@cotrans/ingest';
+import { STREAM_STALE_AFTER_MS, streamHealth, type Db } from '@cotrans/ingest';
 
 /** Stream health older than this is shown as stale: the stream stopped or hangs. */
-export const STREAM_STALE_AFTER_MS = 60_000;
+export { STREAM_STALE_AFTER_MS };
 
 export interface StreamView {
   partitions: { topic: string; partition: number; lag: number }[];

@@ -9,6 +9,12 @@ import { DEAD_LETTERS_COMPONENT, DEAD_LETTER_MIGRATIONS, deadLetterCounts, type 
 
 export const STREAM_HEALTH_COMPONENT = 'ingest.stream-health';
 
+/**
+ * A member that wrote nothing for this long before the newest write is taken as gone (a restart
+ * is a new host:pid): its last rates no longer count. Readers call health this old stale.
+ */
+export const STREAM_STALE_AFTER_MS = 60_000;
+
 export const STREAM_HEALTH_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -44,6 +50,7 @@ export interface StreamHealth {
   partitions: (PartitionHealth & { lag: number; updatedAt: string })[];
   members: (StreamStatus & { updatedAt: string })[];
   lag: { sum: number; max: number };
+  /** Summed over the members that wrote within STREAM_STALE_AFTER_MS of the newest write. */
   pointsPerS: number;
   messagesPerS: number;
   deadLetters: DeadLetterCount[];
@@ -76,12 +83,14 @@ export function streamHealth(db: Db): StreamHealth | null {
   if (!partitions.length && !members.length) return null;
   const hasDead = schemaVersion(db, DEAD_LETTERS_COMPONENT) > 0 && checkSchema(db, DEAD_LETTERS_COMPONENT, DEAD_LETTER_MIGRATIONS) > 0;
   const times = [...partitions, ...members].map((r) => r.updatedAt).sort();
+  const newest = Math.max(...members.map((m) => Date.parse(m.updatedAt)));
+  const live = members.filter((m) => newest - Date.parse(m.updatedAt) <= STREAM_STALE_AFTER_MS);
   return {
     partitions,
     members,
     lag: { sum: partitions.reduce((a, r) => a + r.lag, 0), max: partitions.reduce((a, r) => Math.max(a, r.lag), 0) },
-    pointsPerS: members.reduce((a, r) => a + r.pointsPerS, 0),
-    messagesPerS: members.reduce((a, r) => a + r.messagesPerS, 0),
+    pointsPerS: live.reduce((a, r) => a + r.pointsPerS, 0),
+    messagesPerS: live.reduce((a, r) => a + r.messagesPerS, 0),
     deadLetters: hasDead ? deadLetterCounts(db) : [],
     updatedAt: times[times.length - 1],
   };
