@@ -7,7 +7,7 @@ import kafkajs from 'kafkajs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateFleet, writeFleet } from '@cotrans/fixtures';
-import { replay, startBroker, stopBroker, type GpsPoint } from '@cotrans/ingest';
+import { openStore, replay, startBroker, stopBroker, streamHealth, type GpsPoint } from '@cotrans/ingest';
 import type { VehicleFeatures } from '@cotrans/features';
 import { resolveModelDir, writeVersion } from '@cotrans/cotrans';
 import { brokers, until } from '../../ingest/test/helpers/kafka.js';
@@ -176,6 +176,11 @@ test('(5) a poison message goes to the dead-letter topic and its partition goes 
   const dlq = await readAll(t.dlq);
   expect(dlq).toHaveLength(1);
   expect(dlq[0].key).toBe(victim);
+  // the store counts it by reason, committed with its partition's state
+  const store = openStore(db, { readonly: true });
+  const dead = streamHealth(store)?.deadLetters ?? [];
+  store.close();
+  expect(dead.map((d) => [d.topic, d.count])).toEqual([[t.topic, 1]]);
   expect(await finalLabels(t.labels)).toEqual(reference.labels);
   await expectReferenceWindows(t.changelog);
 }, 300_000);
@@ -218,6 +223,13 @@ test('(6) /metrics parses as Prometheus text and the lag goes to 0 once drained;
   expect(value('cotrans_stream_scoring_seconds_count')[0].value).toBeGreaterThan(0);
   expect(value('cotrans_stream_model_info')[0].labels.version).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
   expect(value('cotrans_stream_ready')[0]?.value ?? 1).toBe(1);
+  // the same drained state, as the stream wrote it into the store for the dashboard
+  const store = openStore(p('metrics.sqlite'), { readonly: true });
+  const health = streamHealth(store);
+  store.close();
+  expect(health?.partitions.map((x) => [x.topic, x.partition, x.lag])).toEqual([0, 1, 2, 3, 4, 5].map((n) => [t.topic, n, 0]));
+  expect(health?.members).toHaveLength(1);
+  expect(Date.now() - Date.parse(health!.updatedAt)).toBeLessThan(120_000);
   expect(s.child.exitCode).toBeNull();
   s.child.kill('SIGTERM');
   expect(await s.exited, s.log()).toBe(0);

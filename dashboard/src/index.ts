@@ -8,3 +8,4 @@ export { loadTokens, parseTokens, MIN_TOKEN_LENGTH, type WriteToken } from './to
 export { SECURITY_HEADERS, WRITE_HEADER } from './guard.js';
 export { buildTrack, findStops, readTracks, MAX_TRACK_POINTS, STOP_RADIUS_M, STOP_MIN_MS, type Track, type Stop } from './track.js';
 export { startDashboard, DEFAULT_IMAGE_CACHE, type Dashboard, type DashboardOptions } from './server.js';
+export { streamView, STREAM_STALE_AFTER_MS, type StreamView } from './stream-health.js';

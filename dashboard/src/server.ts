@@ -276,7 +276,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       if (!get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
       return send(res, 200, page.body, page.type);
     }
-    const readOnlyRoute = path === '/api/session' || path === '/api/summary' || path === '/api/vehicles' || path === '/api/reviews.csv' || path === '/api/labels.csv' || path.startsWith('/images/');
+    const readOnlyRoute = path === '/api/session' || path === '/api/summary' || path === '/api/stream' || path === '/api/vehicles' || path === '/api/reviews.csv' || path === '/api/labels.csv' || path.startsWith('/images/');
     if (readOnlyRoute && !get) throw new HttpError(405, `${req.method} not allowed on ${path}`);
     if (path === '/api/session') {
       const token = bearer(req.headers);
@@ -285,6 +285,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return send(res, 200, { writable, reviewer });
     }
     if (path === '/api/summary') return send(res, 200, summaryBody());
+    // not cached per fleet version: the stream's health changes with every batch, labels or not
+    if (path === '/api/stream') return send(res, 200, { stream: source?.stream() ?? null });
     if (path === '/api/vehicles') return send(res, 200, fleet.queryBody(parseQuery(url.searchParams)));
     if (path === '/api/reviews.csv' || path === '/api/labels.csv') {
       const reviews = path === '/api/reviews.csv';

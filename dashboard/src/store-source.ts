@@ -10,6 +10,7 @@ import { checkSchema, openStore, prepared, type Db } from '@cotrans/ingest';
 import { LABELS_COMPONENT, LABEL_MIGRATIONS, labelHistory, latestLabels, modelVersions, scoringFeatures, type LabelChange, type ModelVersionRecord } from '@cotrans/cotrans';
 import type { Prediction } from './predictions.js';
 import { ReviewStore, type Review } from './reviews.js';
+import { streamView, type StreamView } from './stream-health.js';
 
 /** A label is stale when it was scored this long before the fleet's newest scoring (the vehicle was not re-scored). */
 export const STALE_AFTER_MS = 24 * 3600 * 1000;
@@ -141,6 +142,11 @@ export class StoreSource {
     const rows = prepared(this.db, `SELECT l.vehicle_id AS id, f.features AS features FROM vehicle_labels l
       JOIN scoring_features f ON f.vehicle_id = l.vehicle_id AND f.scored_at = l.scored_at`).all() as { id: string; features: string }[];
     return new Map(rows.map((r) => [r.id, JSON.parse(r.features) as Record<string, number>]));
+  }
+
+  /** What the stream last wrote (null when none has written this store). */
+  stream(now = Date.now()): StreamView | null {
+    return streamView(this.db, now);
   }
 
   labelHistory(id: string): LabelChange[] {

@@ -1,12 +1,14 @@
 // The page over the pipeline's store in Debian's Chromium: the model card, the stale and flipped
 // filters, a vehicle's label history and features, a verdict refused without a token and stored
-// in the store with one, and labels another connection commits appearing while the page is open.
+// in the store with one, labels another connection commits appearing while the page is open, and
+// the stream's health panel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { recordLabels, recordModelVersion } from '@cotrans/cotrans';
-import { startDashboard, type Dashboard } from '@cotrans/dashboard';
+import { startDashboard, type Dashboard, type StreamView } from '@cotrans/dashboard';
+import { migrateDeadLetters, migrateStreamHealth, recordDeadLetters, recordPartitionHealth, recordStreamStatus } from '@cotrans/ingest';
 import { DAY, STORE_SUMMARY, T0, TOKENS, makeStore, scoring } from './helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,13 +30,19 @@ afterAll(async () => {
   store.db.close();
 });
 
+/** The page loaded, with the script errors it throws collected. */
+async function openPage(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(dash.url);
+  await page.waitForSelector('body[data-ready="1"]');
+  return { page, errors };
+}
+
 describe('review page over the store, in Chromium', () => {
   it('shows the model, filters stale labels, opens a vehicle\'s label history, reviews into the store and follows new labels', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(dash.url);
-    await page.waitForSelector('body[data-ready="1"]');
+    const { page, errors } = await openPage();
     expect(await page.locator('#model code').textContent()).toBe('20260301T000000Z-aaaaaaaa');
     expect(await page.locator('#model').textContent()).toContain('0.410 → 0.120');
     expect(await page.locator('.card[data-k="stale"] b').textContent()).toBe('1');
@@ -85,6 +93,44 @@ describe('review page over the store, in Chromium', () => {
     await page.selectOption('#flipped', '');
     await page.screenshot({ path: ARTIFACTS + 'store-overview-live.png', fullPage: true });
     process.stdout.write(`screenshots: ${ARTIFACTS}store-vehicle-reviewed.png ${ARTIFACTS}store-overview-live.png\n`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('shows the stream panel once a stream has written its health: lag, rates, dead letters by reason, age; stale when old', async () => {
+    const { page, errors } = await openPage();
+    expect(await page.locator('#stream').isHidden()).toBe(true);
+    expect(await (await fetch(`${dash.url}api/stream`)).json()).toEqual({ stream: null });
+
+    // what `cotrans stream` writes with a batch, through the same functions
+    migrateDeadLetters(store.db);
+    migrateStreamHealth(store.db);
+    const old = new Date(Date.now() - 120_000);
+    store.db.transaction(() => {
+      recordPartitionHealth(store.db, { group: 'g', topic: 'gps.points', partition: 0, committedOffset: '10', highWatermark: '15' }, old);
+      recordStreamStatus(store.db, { group: 'g', instance: 'a:1', pointsPerS: 40, messagesPerS: 4 }, old);
+    })();
+    const stale = (await (await fetch(`${dash.url}api/stream`)).json()) as { stream: StreamView };
+    expect(stale.stream).toMatchObject({ lag: { sum: 5, max: 5 }, pointsPerS: 40, messagesPerS: 4, deadLetters: [], stale: true });
+    expect(stale.stream.ageS).toBeGreaterThanOrEqual(120);
+    await page.waitForFunction(() => document.querySelector('#stream')?.classList.contains('stale') === true, undefined, { timeout: 10_000 });
+    expect(await page.locator('#stream h3').textContent()).toMatch(/updated \d+ s ago \(stale\)/);
+
+    store.db.transaction(() => {
+      recordPartitionHealth(store.db, { group: 'g', topic: 'gps.points', partition: 1, committedOffset: '7', highWatermark: '9' });
+      recordDeadLetters(store.db, [{ reason: '<img src=x onerror=alert(1)>', topic: 'gps.points', partition: 1, count: 2 }]);
+      recordStreamStatus(store.db, { group: 'g', instance: 'a:1', pointsPerS: 12.5, messagesPerS: 3 });
+    })();
+    await page.waitForFunction(() => document.querySelector('#stream dd[data-k="lag"]')?.textContent === '7 / 5', undefined, { timeout: 10_000 });
+    expect(await page.locator('#stream').evaluate((e) => e.classList.contains('stale'))).toBe(false);
+    expect(await page.locator('#stream dd[data-k="points"]').textContent()).toBe('12.5');
+    expect(await page.locator('#stream dd[data-k="messages"]').textContent()).toBe('3.0');
+    expect(await page.locator('#stream dd[data-k="dead"]').textContent()).toBe('2');
+    expect(await page.locator('#stream p[data-k="partitions"]').textContent()).toBe('lag by partition: 0: 5 · 1: 2');
+    // a reason is text, never markup
+    expect(await page.locator('#stream .reasons li').textContent()).toBe('2 × <img src=x onerror=alert(1)>');
+    expect(await page.locator('#stream img').count()).toBe(0);
+    await page.screenshot({ path: ARTIFACTS + 'store-stream-panel.png' });
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -31,6 +31,10 @@ interface Summary {
   reviewAgreement: number | null; truthAccuracy: number | null; histogram: number[]; stale: number; model: ModelInfo | null; featureColumns?: string[];
 }
 interface Session { writable: boolean; reviewer: string | null }
+interface StreamView {
+  partitions: { topic: string; partition: number; lag: number }[]; lag: { sum: number; max: number };
+  pointsPerS: number; messagesPerS: number; deadLetters: { reason: string; count: number }[]; updatedAt: string; ageS: number; stale: boolean;
+}
 
 const KNOWN_CLASSES = new Set(['shared', 'private', 'unsure']);
 const TOKEN_KEY = 'cotrans-review-token';
@@ -117,6 +121,30 @@ function renderSummary(s: Summary): void {
   renderFeatureFilter(s.featureColumns ?? []);
   state.truth = s.truthAccuracy !== null;
   $('truth-h').hidden = !state.truth;
+}
+
+async function loadStream(): Promise<void> {
+  renderStream((await api<{ stream: StreamView | null }>('/api/stream')).stream);
+}
+
+/** The stream's health as it wrote it into the store; hidden when no stream has. */
+function renderStream(s: StreamView | null): void {
+  const box = $('stream');
+  box.hidden = s === null;
+  if (!s) return;
+  box.classList.toggle('stale', s.stale);
+  const rate = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const dead = s.deadLetters.reduce((a, d) => a + d.count, 0);
+  box.replaceChildren(...present(
+    h('h3', {}, 'stream ', h('span', { class: 'age', title: s.updatedAt }, `updated ${s.ageS} s ago${s.stale ? ' (stale)' : ''}`)),
+    h('dl', {},
+      h('dt', {}, 'lag (sum / max)'), h('dd', { data: { k: 'lag' } }, `${s.lag.sum} / ${s.lag.max}`),
+      h('dt', {}, 'points/s'), h('dd', { data: { k: 'points' } }, rate(s.pointsPerS)),
+      h('dt', {}, 'messages/s'), h('dd', { data: { k: 'messages' } }, rate(s.messagesPerS)),
+      h('dt', {}, 'dead letters'), h('dd', { data: { k: 'dead' } }, String(dead))),
+    h('p', { class: 'muted', data: { k: 'partitions' } }, 'lag by partition: ', s.partitions.map((p) => `${p.partition}: ${p.lag}`).join(' · ') || '–'),
+    s.deadLetters.length > 0 && h('ul', { class: 'reasons' }, ...s.deadLetters.map((d) => h('li', {}, `${d.count} × ${d.reason}`))),
+  ));
 }
 
 function renderFeatureFilter(columns: string[]): void {
@@ -345,6 +373,7 @@ async function review(verdict: string): Promise<void> {
 
 /** New labels or reviews from other processes: the overview and the page in view follow them. */
 async function refresh(): Promise<void> {
+  await loadStream();
   const s = await api<Summary>('/api/summary');
   if (JSON.stringify(s) === shownSummary) return;
   renderSummary(s);
@@ -418,6 +447,7 @@ wire();
 Promise.all([
   loadSession().catch(() => { sessionStorage.removeItem(TOKEN_KEY); return loadSession(); }),
   loadSummary(),
+  loadStream(),
   loadRows(),
 ])
   .then(() => {

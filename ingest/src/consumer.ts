@@ -30,6 +30,10 @@ export interface PartitionBatch {
   deadLetters: number;
   /** Points rejected in this batch. */
   rejectedPoints: number;
+  /** This batch's dead letters by kind of reason (numbers masked), as in ConsumerStats.byReason. */
+  deadLetterReasons?: Record<string, number>;
+  /** The partition's high watermark when this batch was fetched: lag = highWatermark - nextOffset. */
+  highWatermark?: string;
 }
 
 export interface PointHandler {
@@ -235,6 +239,7 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     const good: GpsPoint[] = [];
     const dead: DeadLetter[] = [];
     let rejectedPoints = 0;
+    const deadLetterReasons: Record<string, number> = {};
     for (const m of fresh) {
       const d = decodeMessage(m.key, m.value, opts.validate);
       for (const p of d.points) good.push(p);
@@ -244,6 +249,7 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
         dead.push({ key: m.key, value: m.value, reason, topic: batch.topic, partition, offset: m.offset, rejected: d.rejected });
         const k = reasonKind(d.reasons[0]);
         stats.byReason[k] = (stats.byReason[k] ?? 0) + 1;
+        deadLetterReasons[k] = (deadLetterReasons[k] ?? 0) + 1;
       }
     }
     // Dead letters are written before the offset moves on, so a crash can repeat one, never drop one.
@@ -258,6 +264,8 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
       points: good.length,
       deadLetters: dead.length,
       rejectedPoints,
+      deadLetterReasons,
+      highWatermark: batch.highWatermark,
     };
     await beating(heartbeat, () => handler.apply(pb));
     resumeCache.set(`${batch.topic}/${partition}`, last + 1n);

@@ -38,6 +38,9 @@ A label is a JSON value: vehicleId, label (shared or private), pShared, pRf, pCn
 windowStart (the window's first local midnight), windowEnd (the vehicle's last fix), points,
 scoredAt (epoch ms), flags. The store keeps the latest label per vehicle and the history of
 changes (vehicle_labels, label_history), and every model version that scored (model_versions).
+With each batch it also keeps the stream's health: per partition the committed offset, the high
+watermark and the lag (stream_partition_health), dead letters by reason (dead_letter_counts), and
+this instance's points/s and messages/s (stream_status); cotrans dashboard --db shows them.
 
 The window of each vehicle slides with its partition's watermark (the latest fix seen there): a
 vehicle silent for --stale-hours is re-scored with the flag stale; once none of its days is in

@@ -9,6 +9,7 @@ import kafkajs, { type Kafka, type Producer, type Message } from 'kafkajs';
 import type { PartitionBatch, PointHandler } from '@cotrans/ingest';
 import type { SqliteWindowStore, VehicleFeatures, VehicleImages } from '@cotrans/features';
 import { changelogMessage, readChangelog } from './changelog.js';
+import type { StreamHealthWriter } from './health.js';
 import type { LabelLog, LabelRecord } from './labels.js';
 import { ageing, isDue, newVehicleState, touched, windowDays, type Schedule, type VehicleState } from './schedule.js';
 import type { StreamMetrics } from './metrics.js';
@@ -28,6 +29,8 @@ export interface StreamJobOptions {
   schedule: Schedule;
   model: { version: string; scorer: Scorer };
   metrics?: StreamMetrics;
+  /** Writes the stream's health with each batch's state. */
+  health?: StreamHealthWriter;
   log?: (line: string) => void;
 }
 
@@ -235,7 +238,12 @@ export class StreamJob implements PointHandler {
       }
       const changed = new Set(batch.vehicles.map((v) => v.vehicleId));
       const labels = await this.scoreDue(p, changed, keep, schedule.dayOf(ps.watermark) !== schedule.dayOf(wmBefore) || Math.floor(ps.watermark / 3_600_000) !== Math.floor(wmBefore / 3_600_000));
-      await this.persist(p, [...changed], labels, batch.nextOffset, (also) => store.commit(staged, also));
+      await this.persist(p, [...changed], labels, batch.nextOffset, (also) =>
+        store.commit(staged, () => {
+          also();
+          this.o.health?.batch(batch);
+        }),
+      );
     } catch (err) {
       store.revert(staged);
       for (const [id, s] of before) {

@@ -8,6 +8,19 @@ export interface LagSource {
   lag(): Promise<{ partition: number; lag: number }[]>;
 }
 
+/** Points and messages per second over the last `spanMs` of batches. */
+export class RateWindow {
+  private readonly window: { t: number; points: number; messages: number }[] = [];
+  constructor(private readonly spanMs = 10_000) {}
+
+  add(messages: number, points: number, now = Date.now()): { pointsPerS: number; messagesPerS: number } {
+    this.window.push({ t: now, points, messages });
+    while (this.window.length && this.window[0].t < now - this.spanMs) this.window.shift();
+    const span = Math.max(1, (now - (this.window[0]?.t ?? now)) / 1000);
+    return { pointsPerS: this.window.reduce((a, w) => a + w.points, 0) / span, messagesPerS: this.window.reduce((a, w) => a + w.messages, 0) / span };
+  }
+}
+
 export class StreamMetrics {
   readonly registry = new Registry();
   readonly messages = new Counter({ name: 'cotrans_stream_messages_total', help: 'Messages consumed from the points topic', registers: [this.registry] });
@@ -19,7 +32,7 @@ export class StreamMetrics {
   readonly pointsRate = new Gauge({ name: 'cotrans_stream_points_per_second', help: 'Fixes applied per second over the last 10 s', registers: [this.registry] });
   readonly messagesRate = new Gauge({ name: 'cotrans_stream_messages_per_second', help: 'Messages consumed per second over the last 10 s', registers: [this.registry] });
   readonly model = new Gauge({ name: 'cotrans_stream_model_info', help: 'The model version scoring now (value 1)', labelNames: ['version'], registers: [this.registry] });
-  private readonly window: { t: number; points: number; messages: number }[] = [];
+  private readonly rates = new RateWindow();
 
   constructor(lag: LagSource, counts: () => { vehicles: number; stale: number }, ready: () => boolean) {
     new Gauge({
@@ -67,11 +80,9 @@ export class StreamMetrics {
   batch(messages: number, points: number, now = Date.now()): void {
     this.messages.inc(messages);
     this.points.inc(points);
-    this.window.push({ t: now, points, messages });
-    while (this.window.length && this.window[0].t < now - 10_000) this.window.shift();
-    const span = Math.max(1, (now - (this.window[0]?.t ?? now)) / 1000);
-    this.pointsRate.set(this.window.reduce((a, w) => a + w.points, 0) / Math.max(span, 1));
-    this.messagesRate.set(this.window.reduce((a, w) => a + w.messages, 0) / Math.max(span, 1));
+    const r = this.rates.add(messages, points, now);
+    this.pointsRate.set(r.pointsPerS);
+    this.messagesRate.set(r.messagesPerS);
   }
 }
 

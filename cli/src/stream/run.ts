@@ -5,6 +5,7 @@ import { UserError } from '../kit.js';
 import { StoreLabelLog } from './labels.js';
 import { StreamJob, type Scorer } from './job.js';
 import { StreamMetrics, serveMetrics } from './metrics.js';
+import { StreamHealthWriter } from './health.js';
 
 export interface StreamRunOptions {
   brokers: string;
@@ -115,6 +116,7 @@ export async function runStream(o: StreamRunOptions): Promise<number> {
     schedule: { debounceMs: o.debounceMin * 60_000, staleMs: o.staleHours * 3_600_000, windowDays: store.opts.windowDays, dayOf: (ts) => clock.dayOf(ts), dayStart: (day) => localMidnightUtc(tz, dayKey(day)) },
     model,
     metrics,
+    health: new StreamHealthWriter(store.db, o.group),
     log,
   });
   metrics.setModel(model.version);
