@@ -46,6 +46,8 @@ export interface VehicleQuery {
   /** Vehicle id prefix, case-insensitive. */
   q?: string;
   sort: SortKey;
+  /** Sort by this stored feature's latest value instead of `sort` (`sort=feature:COLUMN`, `-feature:COLUMN`); vehicles without one come first ascending. */
+  sortFeature?: string;
   desc: boolean;
   offset: number;
   limit: number;
@@ -59,12 +61,14 @@ export function parseQuery(p: URLSearchParams): VehicleQuery {
   const confidence = p.get('confidence');
   const sortParam = p.get('sort') ?? '-p_shared';
   const key = sortParam.replace(/^-/, '') as SortKey;
+  const byFeature = /^-?feature:(.+)$/.exec(sortParam);
   const q: VehicleQuery = {
     sort: SORT_KEYS.includes(key) ? key : 'p_shared',
-    desc: SORT_KEYS.includes(key) ? sortParam.startsWith('-') : true,
+    desc: SORT_KEYS.includes(key) || byFeature ? sortParam.startsWith('-') : true,
     offset: Math.max(0, Math.floor(Number(p.get('offset') ?? 0)) || 0),
     limit: Math.min(MAX_PAGE, Math.max(1, Math.floor(Number(p.get('limit') ?? DEFAULT_PAGE)) || DEFAULT_PAGE)),
   };
+  if (byFeature) q.sortFeature = byFeature[1].slice(0, 100);
   if (label === 'shared' || label === 'private') q.label = label;
   if (confidence && Object.hasOwn(CONFIDENCE_BANDS, confidence)) q.confidence = confidence as ConfidenceBand;
   for (const k of ['disagree', 'reviewed', 'flagged', 'stale', 'flipped'] as const) {
@@ -108,7 +112,7 @@ const CLOSE_OBJECT = Buffer.from('}');
 const NULL = Buffer.from('null');
 const CLOSE_PAGE = Buffer.from(']}');
 
-const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.stale, q.flipped, q.feature && `${q.feature.column}:${q.feature.min}:${q.feature.max}`, q.q, q.sort, q.desc].join('|');
+const selectionKey = (q: VehicleQuery) => [q.label, q.confidence, q.disagree, q.reviewed, q.flagged, q.stale, q.flipped, q.feature && `${q.feature.column}:${q.feature.min}:${q.feature.max}`, q.q, q.sort, q.sortFeature, q.desc].join('|');
 
 const bandOf = (c: number): ConfidenceBand => (c < CONFIDENCE_BANDS.low[1] ? 'low' : c < CONFIDENCE_BANDS.medium[1] ? 'medium' : 'high');
 
@@ -167,6 +171,7 @@ export class Fleet {
 
   /** Per stored feature column, each vehicle's latest value (NaN where it has none). */
   private readonly featureValues = new Map<string, Float64Array>();
+  private readonly featureOrders = new Map<string, { order: Int32Array; rank: Int32Array }>();
   readonly featureColumns: readonly string[];
 
   constructor(predictions: readonly Prediction[], truth?: Truth, features?: ReadonlyMap<string, Record<string, number>>) {
@@ -298,6 +303,22 @@ export class Fleet {
     return this.byLowerId.subarray(lo, end);
   }
 
+  /** A stored feature's order (built on first use, then kept): missing values lowest, ties by id; an unknown column orders by id. */
+  private featureOrder(column: string): { order: Int32Array; rank: Int32Array } {
+    const hit = this.featureOrders.get(column);
+    if (hit) return hit;
+    const vals = this.featureValues.get(column);
+    const n = this.vehicles.length;
+    const v = (i: number) => (vals && Number.isFinite(vals[i]) ? vals[i] : -Infinity);
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => v(a) - v(b) || (this.vehicles[a].vehicleId < this.vehicles[b].vehicleId ? -1 : 1));
+    const rank = new Int32Array(n);
+    order.forEach((x, r) => { rank[x] = r; });
+    const out = { order, rank };
+    // only the columns the store holds are kept, so the map stays as small as the feature list
+    if (vals) this.featureOrders.set(column, out);
+    return out;
+  }
+
   /**
    * The vehicles a query selects, in its order. Answers are cached per query until the data they
    * depend on changes, so paging through one view costs the page alone.
@@ -307,7 +328,7 @@ export class Fleet {
     const dependsOnReviews = q.reviewed !== undefined;
     const hit = this.results.get(key);
     if (hit && (!dependsOnReviews || hit.reviewVersion === this.reviewVersion)) return hit.ids;
-    const { order, rank } = this.orders.get(q.sort)!;
+    const { order, rank } = q.sortFeature !== undefined ? this.featureOrder(q.sortFeature) : this.orders.get(q.sort)!;
     let ids: Int32Array;
     if (q.q !== undefined) {
       const cand = Array.from(this.prefixRange(q.q)).filter((i) => this.matches(i, q));

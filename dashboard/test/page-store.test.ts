@@ -58,6 +58,15 @@ describe('review page over the store, in Chromium', () => {
     expect(await page.locator('#rows tr').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-id')).sort())).toEqual(['car-2', 'taxi-1']);
     await page.selectOption('#feature', '');
     await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 3);
+    // the same key feature as a sort order (night_share is p_shared / 2 in this store)
+    const order = () => page.locator('#rows tr').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-id')));
+    await page.selectOption('#sort', 'p_shared');
+    await page.waitForFunction(() => document.querySelector('#rows tr')?.getAttribute('data-id') !== null);
+    const byP = await order();
+    await page.selectOption('#sort', '-feature:night_share');
+    await page.waitForFunction((first) => document.querySelector('#rows tr')?.getAttribute('data-id') !== first, byP[0]);
+    expect(await order()).toEqual([...byP].reverse());
+    await page.selectOption('#sort', '-p_shared');
 
     await page.locator('#rows tr[data-id="car-1"]').click();
     await page.waitForFunction(() => document.querySelectorAll('#detail .label-history li').length === 1);

@@ -73,6 +73,24 @@ describe('Fleet', () => {
     }
   });
 
+  it('sorts by a stored feature either way, vehicles without it lowest, and pages through that order', () => {
+    const preds: Prediction[] = ['a', 'b', 'c', 'd', 'e'].map((vehicleId, i) => ({ vehicleId, label: i % 2 ? 'shared' : 'private', pShared: i / 5, pRf: 0.5, pCnn: 0.5, flags: [] }));
+    const features = new Map<string, Record<string, number>>([
+      ['a', { session_max_h: 3 }],
+      ['b', { session_max_h: 0.5 }],
+      ['c', { session_max_h: 4.5 }],
+      ['e', { session_max_h: 3 }],
+    ]);
+    const fleet = new Fleet(preds, undefined, features);
+    const ids = (query: string) => fleet.query(parseQuery(new URLSearchParams(query))).rows.map((r) => r.vehicleId);
+    expect(ids('sort=-feature:session_max_h')).toEqual(['c', 'e', 'a', 'b', 'd']);
+    expect(ids('sort=feature:session_max_h')).toEqual(['d', 'b', 'a', 'e', 'c']);
+    expect(ids('sort=-feature:session_max_h&label=private')).toEqual(['c', 'e', 'a']);
+    expect(ids('sort=-feature:session_max_h&offset=1&limit=2')).toEqual(['e', 'a']);
+    // a column the store does not hold orders by id, and a filter still applies
+    expect(ids('sort=-feature:nope')).toEqual(['e', 'd', 'c', 'b', 'a']);
+  });
+
   it('keeps review counts right as verdicts replace each other', () => {
     const fleet = new Fleet([
       { vehicleId: 'a', label: 'shared', pShared: 0.9, pRf: 0.9, pCnn: 0.9, flags: [] },

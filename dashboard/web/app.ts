@@ -155,6 +155,19 @@ function renderFeatureFilter(columns: string[]): void {
   const keep = sel.value;
   sel.replaceChildren(sel.options[0], ...columns.map((c) => { const o = document.createElement('option'); o.value = c; o.textContent = c; return o; }));
   sel.value = columns.includes(keep) ? keep : '';
+  // the same columns as sort orders of the table (sort=-feature:COLUMN), after the fixed ones
+  const sort = $<HTMLSelectElement>('sort');
+  const chosen = sort.value;
+  for (const o of Array.from(sort.options)) if (o.value.replace(/^-/, '').startsWith('feature:')) o.remove();
+  for (const c of columns) {
+    for (const [v, arrow] of [[`-feature:${c}`, '↓'], [`feature:${c}`, '↑']] as const) {
+      const o = document.createElement('option');
+      o.value = v;
+      o.textContent = `${c} ${arrow}`;
+      sort.append(o);
+    }
+  }
+  sort.value = Array.from(sort.options).some((o) => o.value === chosen) ? chosen : sort.options[0].value;
 }
 
 function renderModel(m: ModelInfo | null): void {
