@@ -293,6 +293,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       res.setHeader('content-disposition', `attachment; filename="${reviews ? 'reviews' : 'labels'}.csv"`);
       return send(res, 200, reviews ? reviewsCsv() : labelsCsv(), 'text/csv; charset=utf-8');
     }
+    // a stored day image (store only): /images/<id>/<YYYY-MM-DD>.png
+    const dayImg = /^\/images\/([^/]+)\/(\d{4}-\d{2}-\d{2})\.png$/.exec(path);
+    if (dayImg) {
+      const id = decodePathPart(dayImg[1]);
+      const png = source && fleet.has(id) ? source.image(id, `${dayImg[2]}.png`) : null;
+      if (!png) throw new HttpError(404, `no image of ${dayImg[2]} for vehicle ${id.slice(0, 200)}`);
+      return send(res, 200, png, 'image/png');
+    }
     const img = /^\/images\/([^/]+)\.png$/.exec(path);
     if (img) {
       const id = decodePathPart(img[1]);

@@ -98,7 +98,7 @@ export function makeStore(): { path: string; db: Db } {
     scoring('car-1', 'private', 0.1, '20260301T000000Z-aaaaaaaa', T0 + 8 * DAY),
     scoring('car-2', 'private', 0.45, '20260301T000000Z-aaaaaaaa', T0 + 4 * DAY, T0 + 3 * DAY),
   ]);
-  recordImages(db, 'taxi-1', [{ name: 'aggregate.png', png: Buffer.from('\x89PNG fake bytes') }]);
+  recordImages(db, 'taxi-1', [{ name: 'aggregate.png', png: Buffer.from('\x89PNG fake bytes') }, { name: '2026-03-02.png', png: Buffer.from('\x89PNG day one') }, { name: '2026-03-03.png', png: Buffer.from('\x89PNG day two') }]);
   return { path, db };
 }
 

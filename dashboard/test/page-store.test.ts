@@ -68,6 +68,12 @@ describe('review page over the store, in Chromium', () => {
     expect(await order()).toEqual([...byP].reverse());
     await page.selectOption('#sort', '-p_shared');
 
+    // a vehicle with stored day images shows one per day, captioned with its date
+    await page.locator('#rows tr[data-id="taxi-1"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('#detail .day-images figure').length === 2);
+    expect(await page.locator('#detail .day-images figcaption').allTextContents()).toEqual(['2026-03-02', '2026-03-03']);
+    expect(await page.locator('#detail .day-images img').first().getAttribute('src')).toBe('/images/taxi-1/2026-03-02.png');
+
     await page.locator('#rows tr[data-id="car-1"]').click();
     await page.waitForFunction(() => document.querySelectorAll('#detail .label-history li').length === 1);
     expect(await page.locator('#detail .label-history li').textContent()).toMatch(/first label → private/);

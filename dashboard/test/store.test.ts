@@ -42,7 +42,7 @@ describe('dashboard over the store', () => {
     // car-2 was last scored four days before the rest of the fleet
     expect(ids(await getJson('api/vehicles?stale=1'))).toEqual(['car-2']);
     const d = await getJson('api/vehicles/taxi-1');
-    expect(d).toMatchObject({ modelVersion: '20260301T000000Z-aaaaaaaa', scoredAt: T0 + 8 * DAY, hasImage: true, images: ['aggregate.png'], features: { night_share: 0.45, active_days: 7 } });
+    expect(d).toMatchObject({ modelVersion: '20260301T000000Z-aaaaaaaa', scoredAt: T0 + 8 * DAY, hasImage: true, images: ['2026-03-02.png', '2026-03-03.png', 'aggregate.png'], features: { night_share: 0.45, active_days: 7 } });
     // the vehicle's features against each class's percentiles over the fleet's latest scorings
     expect(d.distributions.night_share).toEqual({ value: 0.45, shared: [0.45, 0.45, 0.45, 0.45, 0.45], private: [0.05, 0.05, 0.225, 0.225, 0.225], n: { shared: 1, private: 2 } });
     expect(d.distributions.active_days.n).toEqual({ shared: 1, private: 2 });
@@ -51,6 +51,12 @@ describe('dashboard over the store', () => {
     expect(img.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await img.arrayBuffer()).toString()).toBe('\x89PNG fake bytes');
     expect((await fetch(new URL('images/car-1.png', dash.url))).status).toBe(404);
+    // a day's image, and none for a day or a vehicle without one
+    const day = await fetch(new URL('images/taxi-1/2026-03-03.png', dash.url));
+    expect(day.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await day.arrayBuffer()).toString()).toBe('\x89PNG day two');
+    expect((await fetch(new URL('images/taxi-1/2026-03-09.png', dash.url))).status).toBe(404);
+    expect((await fetch(new URL('images/nobody/2026-03-03.png', dash.url))).status).toBe(404);
   });
 
   it('picks up labels and reviews another connection commits, without a restart', async () => {

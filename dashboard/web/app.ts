@@ -20,7 +20,7 @@ type Quantiles = [number, number, number, number, number];
 interface Distribution { value: number; shared: Quantiles | null; private: Quantiles | null; n: { shared: number; private: number } }
 interface Detail extends Row {
   distributions?: Record<string, Distribution> | null;
-  hasImage: boolean; hasTrack?: boolean; history: Review[]; labelHistory?: LabelChange[]; features?: Record<string, number> | null; explanation?: Explanation | null;
+  hasImage: boolean; hasTrack?: boolean; images?: string[]; history: Review[]; labelHistory?: LabelChange[]; features?: Record<string, number> | null; explanation?: Explanation | null;
 }
 interface ModelInfo {
   current: { id: string; createdAt: string; summary: { rounds: number; agreement: number | null; domainDistance: { before: number; after: number } | null; f1: number | null; members: number; stopReason: string } } | null;
@@ -273,6 +273,7 @@ function renderDetail(r: Detail): void {
     r.truth !== undefined && h('p', {}, 'truth: ', h('span', { class: cls(r.truth) }, r.truth), r.stratum ? ` (${r.stratum})` : ''),
     r.flags.length > 0 && h('p', {}, ...r.flags.map((f) => h('span', { class: 'tag warn' }, f))),
     img ?? h('p', { class: 'muted' }, 'no trajectory image'),
+    dayImagesOf(r),
     h('div', { class: 'verdicts' }, verdictButton('shared', 's'), verdictButton('private', 'p'), verdictButton('unsure', 'u')),
     note,
     state.session.reviewer === null && h('p', { class: 'muted' }, state.session.writable ? 'Sign in with a review token to record a verdict.' : 'This server is read-only: it takes no verdicts.'),
@@ -324,6 +325,18 @@ function distributionsOf(d: Record<string, Distribution>): HTMLElement {
     h('h3', {}, 'key features against each class'),
     h('p', { class: 'muted' }, 'boxes: 25-75th percentile of the fleet\'s shared (top) and private (bottom) labels, whiskers 10-90th; the line is this vehicle'),
     h('table', { class: 'dist-table' }, h('tbody', {}, ...rows)));
+}
+
+/** The stored image of each active day (the CNN's input), captioned with its date; null without any. */
+function dayImagesOf(r: Detail): HTMLElement | null {
+  const days = (r.images ?? []).filter((n) => /^\d{4}-\d{2}-\d{2}\.png$/.test(n)).map((n) => n.slice(0, 10));
+  if (!days.length) return null;
+  return h('div', { class: 'day-images' }, ...days.map((d) => {
+    const im = document.createElement('img');
+    im.alt = `trajectory image of ${d}`;
+    im.src = `/images/${encodeURIComponent(r.vehicleId)}/${d}.png`;
+    return h('figure', {}, im, h('figcaption', {}, d));
+  }));
 }
 
 /** The forest's largest per-feature credits, the CNN and the ensemble's cut. */
