@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, openStore } from '@cotrans/ingest';
@@ -22,6 +22,10 @@ describe('cotrans demo (its own Kafka broker, end to end)', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/F1 \(shared\)/);
     expect(existsSync(join(out, 'images', preds[0][0], 'aggregate.png'))).toBe(true);
     expect(existsSync(join(out, 'kafka', 'broker.pid'))).toBe(false);
+    // a reviewer's token for the dashboard, readable by its owner only
+    const token = join(out, 'review-token');
+    expect(readFileSync(token, 'utf8')).toMatch(/^demo:[A-Za-z0-9_-]{24}\n$/);
+    expect(statSync(token).mode & 0o077).toBe(0);
 
     // Streaming equals batch: the windows consumed from Kafka classify exactly like the log file.
     const batch = join(out, 'batch.csv');

@@ -1,4 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { readCity } from '@cotrans/core';
 import type { Command, ParsedArgs } from '../kit.js';
@@ -40,7 +42,8 @@ export const command: Command = {
      PNGs -> DIR/images
   5. evaluate against the hidden truth -> DIR/report.md
   6. dashboard on 127.0.0.1:PORT over the store, with the target log's tracks and the model's
-     explanations; reviews go into the store (Ctrl-C to stop)
+     explanations; reviews go into the store, signed with the token printed and kept in
+     DIR/review-token (reviewer "demo"; Ctrl-C to stop)
 With --offline, step 3 is skipped and the target log file is classified directly.`,
   examples: ['cotrans demo', 'cotrans demo --vehicles 1000 --out /tmp/demo --port 0', 'cotrans demo --offline --no-serve'],
   async run(args) {
@@ -102,11 +105,16 @@ With --offline, step 3 is skipped and the target log file is classified directly
     process.stdout.write(report);
     process.stderr.write(`\ndemo: pipeline done in ${((performance.now() - t0) / 1000).toFixed(0)} s; artefacts in ${out}\n`);
 
+    // a reviewer's token for this demo (kept, so a second run keeps the same one), readable by its owner only
+    const tokenFile = dir('review-token');
+    if (!existsSync(tokenFile)) await writeFile(tokenFile, `demo:${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
+    const token = (await readFile(tokenFile, 'utf8')).trim().split(':')[1];
+    process.stderr.write(`demo: review token (reviewer "demo", from ${tokenFile}): ${token}\n`);
     if (bool(args, 'no-serve')) return 0;
     const { command: dashboard } = await import('./dashboard.js');
     await invoke(dashboard, [
       '--db', dir('cotrans.sqlite'), '--input', dir('target/points.csv.gz'), '--models', dir('models'),
-      '--truth', dir('target/labels.csv'), '--port', str(args, 'port') ?? '8080',
+      '--truth', dir('target/labels.csv'), '--token-file', tokenFile, '--port', str(args, 'port') ?? '8080',
     ]);
     return 0;
   },
