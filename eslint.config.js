@@ -7,8 +7,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    // Benchmarks are plain Node scripts.
-    files: ['bench/**/*.mjs'],
+    // Benchmarks and the CLI launcher are plain Node scripts.
+    files: ['bench/**/*.mjs', 'cli/bin/*.js'],
     languageOptions: {
       globals: globals.node,
     },
