@@ -11,40 +11,9 @@ const MAX_DIGITS = 15;
 
 /** The number in `t[s, e)`, or NaN when the range is not a plain decimal (then use Number()). */
 export function fastNumber(t: string, s: number, e: number): number {
-  if (s >= e) return NaN;
-  let i = s;
-  let c = t.charCodeAt(i);
-  let neg = false;
-  if (c === 45 || c === 43) {
-    neg = c === 45;
-    if (++i === e) return NaN;
-  }
-  let m = 0;
-  let nd = 0;
-  const intStart = i;
-  for (; i < e; i++) {
-    c = t.charCodeAt(i) - 48;
-    if (c >>> 0 > 9) break;
-    m = m * 10 + c;
-    nd++;
-  }
-  if (i === intStart) return NaN; // ".5", "-", "abc": the general way
-  let frac = 0;
-  if (i < e) {
-    if (t.charCodeAt(i) !== 46) return NaN;
-    const fracStart = ++i;
-    for (; i < e; i++) {
-      c = t.charCodeAt(i) - 48;
-      if (c >>> 0 > 9) return NaN;
-      m = m * 10 + c;
-      nd++;
-    }
-    frac = i - fracStart;
-    if (frac === 0) return NaN; // "5." is Number's 5, but NUMERIC timestamps reject it
-  }
-  if (nd > MAX_DIGITS) return NaN;
-  const v = frac === 0 ? m : m / POW10[frac];
-  return neg ? -v : v;
+  const v = scanNumber(t, s, e);
+  // a comma inside the range ends scanNumber's field early: not one plain decimal
+  return scanEnd === e ? v : NaN;
 }
 
 /**
@@ -73,8 +42,8 @@ export function decimal(f: string): number {
 export let scanEnd = 0;
 
 /**
- * fastNumber of the CSV field that starts at `s` on a line ending at `e`: digits up to the next
- * comma (then `scanEnd` is that comma) or the line's end. NaN when the field has another shape.
+ * The plain decimal of the CSV field that starts at `s` on a line ending at `e`: digits up to the
+ * next comma (then `scanEnd` is that comma) or the line's end. NaN when the field has another shape.
  */
 export function scanNumber(t: string, s: number, e: number): number {
   let i = s;
