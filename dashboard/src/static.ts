@@ -16,7 +16,10 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/index.html': { file: 'web/index.html', type: 'text/html; charset=utf-8' },
   '/style.css': { file: 'web/style.css', type: 'text/css; charset=utf-8' },
   '/app.js': { file: 'dist/web/app.js', type: 'text/javascript; charset=utf-8' },
+  '/dom.js': { file: 'dist/web/dom.js', type: 'text/javascript; charset=utf-8' },
+  '/explain.js': { file: 'dist/web/explain.js', type: 'text/javascript; charset=utf-8' },
   '/map.js': { file: 'dist/web/map.js', type: 'text/javascript; charset=utf-8' },
+  '/types.js': { file: 'dist/web/types.js', type: 'text/javascript; charset=utf-8' },
   '/favicon.svg': { file: 'web/favicon.svg', type: 'image/svg+xml' },
 };
 

@@ -3,67 +3,15 @@
 // characters. The page's own markup lives in index.html; the CSP allows no inline script or style.
 
 import { trackMap, type Track } from './map.js';
+import { $, cls, fmt, h, pct, present } from './dom.js';
+import { dayImagesOf, distributionsOf, explanationOf } from './explain.js';
+import type { Detail, ModelInfo, Row, Session, StreamView, Summary } from './types.js';
 
-interface Review { vehicleId: string; verdict: string; note: string; reviewer: string; at: number }
-interface Row {
-  vehicleId: string; label: string; pShared: number; pRf: number | null; pCnn: number | null; flags: string[];
-  truth?: string; stratum?: string; disagree: boolean; uncertain: boolean; confidence: number; review: Review | null;
-  modelVersion?: string; scoredAt?: number; stale?: boolean; flips?: number;
-}
-interface LabelChange { previous: string | null; label: string; pShared: number; modelVersion: string; scoredAt: number; flags: string[] }
-interface Explanation {
-  features: { column: string; value: number; contribution: number }[]; pRf: number; bias: number; members: number;
-  ensemble: { combine: string; weightRf: number; threshold: number; rule: string; zRf: number }; modelVersion: string | null;
-  cnnDays: { days: { day: string; p: number; counted: boolean }[]; dayScore: string; topDays: number } | null;
-}
-type Quantiles = [number, number, number, number, number];
-interface Distribution { value: number; shared: Quantiles | null; private: Quantiles | null; n: { shared: number; private: number } }
-interface Detail extends Row {
-  distributions?: Record<string, Distribution> | null;
-  hasImage: boolean; hasTrack?: boolean; images?: string[]; history: Review[]; labelHistory?: LabelChange[]; features?: Record<string, number> | null; explanation?: Explanation | null;
-}
-interface ModelInfo {
-  current: { id: string; createdAt: string; summary: { rounds: number; agreement: number | null; domainDistance: { before: number; after: number } | null; f1: number | null; members: number; stopReason: string } } | null;
-  versions: number; vehiclesByVersion: Record<string, number>;
-}
-interface Summary {
-  total: number; shared: number; private: number; flagged: number; uncertain: number; disagree: number; reviewed: number;
-  reviewAgreement: number | null; truthAccuracy: number | null; histogram: number[]; stale: number; model: ModelInfo | null; featureColumns?: string[];
-}
-interface Session { writable: boolean; reviewer: string | null }
-interface StreamView {
-  partitions: { topic: string; partition: number; lag: number }[]; lag: { sum: number; max: number };
-  pointsPerS: number; messagesPerS: number; deadLetters: { reason: string; count: number }[]; updatedAt: string; ageS: number; stale: boolean;
-}
-
-const KNOWN_CLASSES = new Set(['shared', 'private', 'unsure']);
 const TOKEN_KEY = 'cotrans-review-token';
 const PAGE_SIZE = 50;
 const REFRESH_MS = 3000;
 
 const state = { offset: 0, rows: [] as Row[], sel: -1, truth: false, session: { writable: false, reviewer: null } as Session };
-
-function $<T extends HTMLElement = HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`page has no #${id}`);
-  return el as T;
-}
-
-type Child = Node | string | null | undefined | false;
-/** An element with text children: strings become text nodes, never markup. */
-function h(tag: string, props: { class?: string; title?: string; data?: Record<string, string> } = {}, ...children: Child[]): HTMLElement {
-  const el = document.createElement(tag);
-  if (props.class) el.className = props.class;
-  if (props.title) el.title = props.title;
-  for (const [k, v] of Object.entries(props.data ?? {})) el.dataset[k] = v;
-  el.append(...present(...children));
-  return el;
-}
-const present = (...c: Child[]): (Node | string)[] => c.filter((x): x is Node | string => x !== null && x !== undefined && x !== false);
-/** A class for a label or verdict only when it is one the stylesheet knows. */
-const cls = (v: string | undefined) => (v && KNOWN_CLASSES.has(v) ? v : '');
-const fmt = (p: number | null | undefined) => (p === null || p === undefined ? '–' : p.toFixed(3));
-const pct = (x: number) => (x * 100).toFixed(1) + '%';
 
 function toast(msg: string): void {
   const t = $('toast');
@@ -298,78 +246,6 @@ async function loadTrack(id: string): Promise<void> {
   const t = await api<Track>('/api/vehicles/' + encodeURIComponent(id) + '/track');
   const slot = document.querySelector('#detail .map-slot');
   if (slot && document.querySelector('#detail h2')?.textContent === id) slot.replaceChildren(trackMap(t));
-}
-
-/** Each key feature: the vehicle's value (a line) against each class's 10-25-50-75-90th percentiles. */
-function distributionsOf(d: Record<string, Distribution>): HTMLElement {
-  const rows = Object.entries(d).map(([col, x]) => {
-    const all = [x.value, ...(x.shared ?? []), ...(x.private ?? [])].filter(Number.isFinite);
-    const lo = Math.min(...all), hi = Math.max(...all);
-    const at = (v: number) => (hi > lo ? ((v - lo) / (hi - lo)) * 100 : 50);
-    const box = (q: Quantiles | null, k: string) => {
-      if (!q) return null;
-      const whisker = h('i', { class: 'whisker ' + k });
-      whisker.style.left = at(q[0]).toFixed(1) + '%';
-      whisker.style.width = Math.max(0.5, at(q[4]) - at(q[0])).toFixed(1) + '%';
-      const body = h('i', { class: 'box ' + k, title: `${k}: p10 ${q[0].toFixed(2)} · p25 ${q[1].toFixed(2)} · median ${q[2].toFixed(2)} · p75 ${q[3].toFixed(2)} · p90 ${q[4].toFixed(2)}` });
-      body.style.left = at(q[1]).toFixed(1) + '%';
-      body.style.width = Math.max(0.5, at(q[3]) - at(q[1])).toFixed(1) + '%';
-      return h('span', { class: 'lane' }, whisker, body);
-    };
-    const mark = h('i', { class: 'mark', title: `this vehicle: ${x.value}` });
-    mark.style.left = at(x.value).toFixed(1) + '%';
-    return h('tr', {}, h('td', { title: col }, col), h('td', {}, Number.isFinite(x.value) ? x.value.toFixed(2) : '–'),
-      h('td', { class: 'dist' }, h('span', { class: 'lanes' }, box(x.shared, 'shared'), box(x.private, 'private'), mark)));
-  });
-  return h('div', { class: 'distributions' },
-    h('h3', {}, 'key features against each class'),
-    h('p', { class: 'muted' }, 'boxes: 25-75th percentile of the fleet\'s shared (top) and private (bottom) labels, whiskers 10-90th; the line is this vehicle'),
-    h('table', { class: 'dist-table' }, h('tbody', {}, ...rows)));
-}
-
-/** The stored image of each active day (the CNN's input), captioned with its date; null without any. */
-function dayImagesOf(r: Detail): HTMLElement | null {
-  const days = (r.images ?? []).filter((n) => /^\d{4}-\d{2}-\d{2}\.png$/.test(n)).map((n) => n.slice(0, 10));
-  if (!days.length) return null;
-  return h('div', { class: 'day-images' }, ...days.map((d) => {
-    const im = document.createElement('img');
-    im.alt = `trajectory image of ${d}`;
-    im.src = `/images/${encodeURIComponent(r.vehicleId)}/${d}.png`;
-    return h('figure', {}, im, h('figcaption', {}, d));
-  }));
-}
-
-/** The forest's largest per-feature credits, the CNN and the ensemble's cut. */
-function explanationOf(r: Detail): HTMLElement {
-  const e = r.explanation!;
-  const top = e.features.slice(0, 8);
-  const max = Math.max(1e-9, ...top.map((f) => Math.abs(f.contribution)));
-  const rows = top.map((f) => {
-    const bar = h('i', { class: f.contribution >= 0 ? 'pos' : 'neg' });
-    bar.style.width = ((Math.abs(f.contribution) / max) * 100).toFixed(0) + '%';
-    return h('tr', {}, h('td', { title: f.column }, f.column), h('td', {}, Number.isFinite(f.value) ? f.value.toFixed(2) : '–'),
-      h('td', { class: 'contrib' }, h('span', { class: 'cbar' }, bar), (f.contribution >= 0 ? '+' : '') + f.contribution.toFixed(3)));
-  });
-  const ens = e.ensemble;
-  const cut = ens.combine === 'logit'
-    ? `z = ${ens.weightRf.toFixed(2)}·logit(p_rf) + ${(1 - ens.weightRf).toFixed(2)}·logit(p_cnn); shared when z > ${ens.threshold.toFixed(2)} (${ens.rule}); forest's logit ${ens.zRf.toFixed(2)}`
-    : `p = ${ens.weightRf.toFixed(2)}·p_rf + ${(1 - ens.weightRf).toFixed(2)}·p_cnn; shared when p ≥ 0.5 (${ens.rule})`;
-  return h('div', { class: 'explain' },
-    h('h3', {}, 'why: the forest (M1)'),
-    h('p', { class: 'muted' }, `P(shared) ${e.bias.toFixed(3)} before any split, ${e.pRf.toFixed(3)} after this vehicle's paths${e.members > 1 ? ` (mean of ${e.members} members)` : ''}; tree path attribution, largest credits first`),
-    h('table', { class: 'explain-features' }, h('tbody', {}, ...rows)),
-    e.cnnDays && e.cnnDays.days.length > 0 && h('h3', {}, 'the CNN (M2) per day'),
-    e.cnnDays && e.cnnDays.days.length > 0 && h('p', { class: 'muted' }, e.cnnDays.dayScore === 'top' ? `the vehicle's score reads its ${e.cnnDays.topDays} highest days (marked ●)` : 'the vehicle\'s score is the mean of its days'),
-    e.cnnDays && e.cnnDays.days.length > 0 && h('table', { class: 'cnn-days' }, h('tbody', {}, ...e.cnnDays.days.map((d) => {
-      const bar = h('i', { class: d.p >= 0.5 ? 'pos' : 'neg' });
-      bar.style.width = (d.p * 100).toFixed(0) + '%';
-      return h('tr', { class: d.counted ? 'counted' : '' }, h('td', {}, d.day), h('td', { class: 'contrib' }, h('span', { class: 'cbar' }, bar), d.p.toFixed(3)), h('td', {}, d.counted ? '●' : ''));
-    }))),
-    h('h3', {}, 'the ensemble and its cut'),
-    h('p', { class: 'muted' }, `p_rf ${fmt(r.pRf)} · p_cnn ${fmt(r.pCnn)} → p_shared ${fmt(r.pShared)}`),
-    h('p', { class: 'muted' }, cut),
-    e.modelVersion !== null && e.modelVersion !== r.modelVersion && h('p', { class: 'tag warn' }, `explained by version ${e.modelVersion}; the label is from ${r.modelVersion ?? '?'}`),
-  );
 }
 
 async function select(i: number): Promise<void> {
