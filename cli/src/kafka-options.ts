@@ -8,8 +8,11 @@ import { UserError, bool, num, str } from './kit.js';
 
 export const PASSWORD_ENV = 'COTRANS_KAFKA_PASSWORD';
 
+/** Copies of each partition for the topics a command creates: 1 suits one broker. */
+export const DEFAULT_REPLICATION_FACTOR = 1;
+
 export const clusterOptions: Record<string, OptionSpec> = {
-  'replication-factor': { type: 'string', arg: 'N', help: 'copies of each partition for topics this command creates (3 on a cluster of 3 or more brokers)', default: '1' },
+  'replication-factor': { type: 'string', arg: 'N', help: 'copies of each partition for topics this command creates (3 on a cluster of 3 or more brokers)', default: String(DEFAULT_REPLICATION_FACTOR) },
   ssl: { type: 'boolean', help: 'connect with TLS (system CAs unless --ssl-ca)' },
   'ssl-ca': { type: 'string', arg: 'FILE', help: 'PEM file of the CA that signed the brokers\' certificates (implies --ssl)' },
   'ssl-cert': { type: 'string', arg: 'FILE', help: 'PEM client certificate for mutual TLS (with --ssl-key)' },

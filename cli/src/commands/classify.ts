@@ -2,7 +2,8 @@ import type { Command } from '../kit.js';
 import { existsSync } from 'node:fs';
 import { UserError, bool, str } from '../kit.js';
 import { loadInput } from '../fleet-input.js';
-import { OUTPUT_OPTIONS, classifyAndWrite } from '../scored-output.js';
+import { OUTPUT_OPTIONS, classifyAndWrite, type OutputTargets } from '../scored-output.js';
+import type { LogFormat } from '@cotrans/ingest';
 
 export const command: Command = {
   name: 'classify',
@@ -32,18 +33,34 @@ Exit 1 when the model directory is missing or from an incompatible version.`,
     'cotrans classify --models /tmp/models --input /tmp/tgt/points.csv.gz --db /tmp/cotrans.sqlite --out predictions.csv',
   ],
   async run(args) {
-    const learn = await import('@cotrans/cotrans');
-    const models = str(args, 'models', true);
     const input = str(args, 'input');
     const windows = str(args, 'windows');
     if (!input === !windows) throw new UserError('give exactly one of --input (a GPS log) or --windows (a consume --windows state file)');
-    const to = { out: str(args, 'out'), db: str(args, 'db'), imagesDir: str(args, 'images'), dbImages: bool(args, 'db-images') };
-    if (!to.out && !to.db) throw new UserError('give --out (a predictions CSV), --db (a store), or both');
-    if (to.dbImages && !to.db) throw new UserError('--db-images stores PNGs in --db: give --db FILE too');
-    const { model, version } = await learn.loadCurrentModel(models);
+    const tz = str(args, 'tz');
+    await classifyInto({
+      models: str(args, 'models', true),
+      ...(input ? { input } : { windows: windows! }),
+      ...(tz ? { tz } : {}),
+      format: (str(args, 'format') ?? 'auto') as LogFormat,
+      to: { out: str(args, 'out'), db: str(args, 'db'), imagesDir: str(args, 'images'), dbImages: bool(args, 'db-images') },
+    });
+  },
+};
+
+/** What `classify` reads and writes, typed: a GPS log or a window store in, predictions CSV, PNGs and the store out. */
+export type ClassifyJob = { models: string; tz?: string; format?: LogFormat; to: OutputTargets } & ({ input: string; windows?: undefined } | { windows: string; input?: undefined });
+
+/** Labels every vehicle of the job's input with the current model version and writes the outputs. */
+export async function classifyInto(job: ClassifyJob): Promise<void> {
+  const learn = await import('@cotrans/cotrans');
+  const { models, input, windows, to } = job;
+  if (!to.out && !to.db) throw new UserError('give --out (a predictions CSV), --db (a store), or both');
+  if (to.dbImages && !to.db) throw new UserError('--db-images stores PNGs in --db: give --db FILE too');
+  const { model, version } = await learn.loadCurrentModel(models);
+  try {
     const imageSize = model.manifest.features.imageSize;
     let fleet: import('@cotrans/cotrans').ScoredFleet;
-    if (windows) {
+    if (windows !== undefined) {
       if (!existsSync(windows)) throw new UserError(`--windows ${windows}: no such file (write it with cotrans consume --windows)`);
       const { SqliteWindowStore } = await import('@cotrans/features');
       const store = new SqliteWindowStore(windows, undefined, 'read');
@@ -55,10 +72,11 @@ Exit 1 when the model directory is missing or from an incompatible version.`,
         store.close();
       }
     } else {
-      const tz = await learn.resolveTz(input!, str(args, 'tz'), '--tz', model.manifest.features.tz);
-      fleet = await loadInput(input!, { tz, format: (str(args, 'format') ?? 'auto') as 'auto', imageSize, name: 'features', label: false });
+      const tz = await learn.resolveTz(input, job.tz, '--tz', model.manifest.features.tz);
+      fleet = await loadInput(input, { tz, format: job.format ?? 'auto', imageSize, name: 'features', label: false });
     }
     await classifyAndWrite(model, version, fleet, to);
+  } finally {
     model.dispose();
-  },
-};
+  }
+}

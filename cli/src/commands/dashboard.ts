@@ -52,41 +52,64 @@ export const command: Command = {
     if (db && pred) throw new UserError('--db and --pred: give one of them (the store holds the labels)');
     if (!db && !pred) throw new UserError('--db FILE (the store) or --pred FILE (predictions.csv) is required');
     if (db && args.values.reviews !== undefined) throw new UserError('--reviews: with --db the reviews are kept in the store');
-    const images = str(args, 'images');
-    const input = str(args, 'input');
-    const modelsDir = str(args, 'models');
-    if (modelsDir && !db) throw new UserError('--models: needs --db (the explanation reads the features stored with each scoring)');
-    const learn = input ? await import('@cotrans/cotrans') : null;
-    const tracksTz = input ? await learn!.resolveTz(input, str(args, 'tz'), '--tz', 'UTC') : undefined;
-    if (images && !(existsSync(images) && statSync(images).isDirectory())) throw new UserError(`--images ${images}: not a directory`);
-    const truthPath = str(args, 'truth');
-    const tokenFile = str(args, 'token-file');
-    const tokens = loadTokens({ ...(tokenFile ? { file: tokenFile } : {}), ...(process.env.COTRANS_DASHBOARD_TOKEN ? { env: process.env.COTRANS_DASHBOARD_TOKEN } : {}) });
-    const allowHosts = (args.values['allow-host'] as string[] | undefined) ?? [];
-    const dash = await startDashboard({
-      ...(db ? { storeFile: db } : { predictionsFile: pred!, reviewsDb: str(args, 'reviews') ?? 'reviews.sqlite' }),
-      ...(truthPath ? { truth: await readTruth(truthPath) } : {}),
-      ...(input ? { tracksFile: input, tracksTz } : {}),
-      ...(modelsDir ? { modelsDir } : {}),
-      ...(images ? { imagesDir: images } : {}),
-      tokens,
-      allowHosts,
-      host: str(args, 'host') ?? '127.0.0.1',
+    const opt = (name: string) => str(args, name);
+    const pick = (o: Record<string, string | undefined>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    await serveDashboard({
+      ...(db ? { db } : { pred: pred!, reviews: opt('reviews') ?? 'reviews.sqlite' }),
+      ...pick({ input: opt('input'), tz: opt('tz'), models: opt('models'), images: opt('images'), truth: opt('truth'), tokenFile: opt('token-file') }),
+      allowHosts: (args.values['allow-host'] as string[] | undefined) ?? [],
+      host: opt('host') ?? '127.0.0.1',
       port: num(args, 'port', { def: 8080, min: 0, max: 65535, integer: true })!,
-      log: (line) => process.stderr.write(line + '\n'),
-    }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') throw new UserError(`--port ${args.values.port}: address in use`);
-      if (err.code === 'EACCES') throw new UserError(`--port ${args.values.port}: not allowed to listen there (ports below 1024 need privileges)`);
-      if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL' || err.code === 'EAI_FAIL') throw new UserError(`--host ${args.values.host}: cannot listen on it (${err.code}: not an address of this machine)`);
-      throw err;
     });
-    const mode = tokens.length ? `writes by ${tokens.map((t) => t.reviewer).join(', ')}` : 'read-only (no --token-file or COTRANS_DASHBOARD_TOKEN)';
-    process.stderr.write(`dashboard: ${dash.url} ${mode} (Ctrl-C to stop)\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await dash.close();
     return 0;
   },
 };
+
+/** What `dashboard` serves, typed: the store (or a predictions CSV and its reviews file) and what explains it. */
+export type DashboardJob = ({ db: string } | { pred: string; reviews: string }) & {
+  input?: string;
+  tz?: string;
+  models?: string;
+  images?: string;
+  truth?: string;
+  tokenFile?: string;
+  allowHosts?: string[];
+  host?: string;
+  port: number;
+};
+
+/** Serves the review dashboard until SIGINT or SIGTERM; its URL goes to stderr. */
+export async function serveDashboard(job: DashboardJob): Promise<void> {
+  const db = 'db' in job ? job.db : undefined;
+  const { input, images, models: modelsDir, truth: truthPath, tokenFile } = job;
+  if (modelsDir && !db) throw new UserError('--models: needs --db (the explanation reads the features stored with each scoring)');
+  const learn = input ? await import('@cotrans/cotrans') : null;
+  const tracksTz = input ? await learn!.resolveTz(input, job.tz, '--tz', 'UTC') : undefined;
+  if (images && !(existsSync(images) && statSync(images).isDirectory())) throw new UserError(`--images ${images}: not a directory`);
+  const tokens = loadTokens({ ...(tokenFile ? { file: tokenFile } : {}), ...(process.env.COTRANS_DASHBOARD_TOKEN ? { env: process.env.COTRANS_DASHBOARD_TOKEN } : {}) });
+  const host = job.host ?? '127.0.0.1';
+  const dash = await startDashboard({
+    ...('db' in job ? { storeFile: job.db } : { predictionsFile: job.pred, reviewsDb: job.reviews }),
+    ...(truthPath ? { truth: await readTruth(truthPath) } : {}),
+    ...(input ? { tracksFile: input, tracksTz } : {}),
+    ...(modelsDir ? { modelsDir } : {}),
+    ...(images ? { imagesDir: images } : {}),
+    tokens,
+    allowHosts: job.allowHosts ?? [],
+    host,
+    port: job.port,
+    log: (line) => process.stderr.write(line + '\n'),
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new UserError(`--port ${job.port}: address in use`);
+    if (err.code === 'EACCES') throw new UserError(`--port ${job.port}: not allowed to listen there (ports below 1024 need privileges)`);
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL' || err.code === 'EAI_FAIL') throw new UserError(`--host ${host}: cannot listen on it (${err.code}: not an address of this machine)`);
+    throw err;
+  });
+  const mode = tokens.length ? `writes by ${tokens.map((t) => t.reviewer).join(', ')}` : 'read-only (no --token-file or COTRANS_DASHBOARD_TOKEN)';
+  process.stderr.write(`dashboard: ${dash.url} ${mode} (Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await dash.close();
+}

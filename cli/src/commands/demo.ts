@@ -3,15 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { readCity } from '@cotrans/core';
-import type { Command, ParsedArgs } from '../kit.js';
-import { UserError, bool, num, parseCommandArgs, str } from '../kit.js';
-
-/** The steps whose command does more than one library call (progress, summaries, model files) run as that command. */
-async function invoke(cmd: Command, argv: string[]): Promise<void> {
-  process.stderr.write(`\n$ cotrans ${cmd.name} ${argv.join(' ')}\n`);
-  const code = await cmd.run(parseCommandArgs(cmd, argv) as ParsedArgs);
-  if (typeof code === 'number' && code !== 0) throw new Error(`cotrans ${cmd.name} exited ${code}`);
-}
+import type { Command } from '../kit.js';
+import { UserError, bool, num, str } from '../kit.js';
 
 const step = (what: string) => process.stderr.write(`\ndemo: ${what}\n`);
 
@@ -49,11 +42,12 @@ With --offline, step 3 is skipped and the target log file is classified directly
   async run(args) {
     const out = resolve(str(args, 'out') ?? 'demo-out');
     const seed = num(args, 'seed', { def: 1, integer: true, min: 0 })!;
-    const days = String(num(args, 'days', { def: 7, integer: true, min: 2, max: 28 }));
-    const srcN = String(num(args, 'source-vehicles', { def: 300, integer: true, min: 20 }));
-    const tgtN = String(num(args, 'vehicles', { def: 400, integer: true, min: 20 }));
-    const epochs = String(num(args, 'epochs', { def: 30, integer: true, min: 1 }));
+    const days = num(args, 'days', { def: 7, integer: true, min: 2, max: 28 })!;
+    const srcN = num(args, 'source-vehicles', { def: 300, integer: true, min: 20 })!;
+    const tgtN = num(args, 'vehicles', { def: 400, integer: true, min: 20 })!;
+    const epochs = num(args, 'epochs', { def: 30, integer: true, min: 1 })!;
     const kafkaPort = num(args, 'kafka-port', { def: 19092, integer: true, min: 1, max: 65534 })!;
+    const port = num(args, 'port', { def: 8080, min: 0, max: 65535, integer: true })!;
     const t0 = performance.now();
     await mkdir(out, { recursive: true });
     const dir = (p: string) => join(out, p);
@@ -61,23 +55,28 @@ With --offline, step 3 is skipped and the target log file is classified directly
     const fixtures = await import('@cotrans/fixtures');
     const ingest = await import('@cotrans/ingest');
     const learn = await import('@cotrans/cotrans');
-    const { command: train } = await import('./train.js');
-    const { command: stream } = await import('./stream.js');
-    const { command: classify } = await import('./classify.js');
+    const { trainToModels } = await import('./train.js');
+    const { classifyInto } = await import('./classify.js');
+    const { runStream } = await import('../stream/run.js');
 
     for (const [preset, vehicles, s, to] of [['source', srcN, seed, 'source'], ['target', tgtN, seed + 1, 'target']] as const) {
       step(`simulate --preset ${preset} (${vehicles} vehicles, ${days} days, seed ${s}) -> ${dir(to)}`);
-      const res = await fixtures.writeFleet({ preset, vehicles: Number(vehicles), days: Number(days), seed: s }, dir(to));
+      const res = await fixtures.writeFleet({ preset, vehicles, days, seed: s }, dir(to));
       process.stderr.write(`demo: ${res.points} points\n`);
     }
-    await invoke(train, [
-      '--source', dir('source/points.csv.gz'), '--source-labels', dir('source/labels.csv'),
-      '--target', dir('target/points.csv.gz'), '--models', dir('models'), '--epochs', epochs, '--seed', String(seed),
-    ]);
+    step(`train CoTrans on ${dir('source')} (labelled) and ${dir('target')} -> ${dir('models')}`);
+    await trainToModels({
+      sources: [{ points: dir('source/points.csv.gz'), labels: dir('source/labels.csv') }],
+      target: dir('target/points.csv.gz'),
+      models: dir('models'),
+      learn: { cotrain: { image: { cnn: { maxEpochs: epochs } } } },
+      seed,
+    });
 
-    const classifyArgs = ['--models', dir('models'), '--out', dir('predictions.csv'), '--images', dir('images'), '--db', dir('cotrans.sqlite'), '--db-images'];
+    const to = { out: dir('predictions.csv'), db: dir('cotrans.sqlite'), imagesDir: dir('images'), dbImages: true };
     if (bool(args, 'offline')) {
-      await invoke(classify, [...classifyArgs, '--input', dir('target/points.csv.gz')]);
+      step(`classify ${dir('target/points.csv.gz')} -> ${to.out}, ${to.db}`);
+      await classifyInto({ models: dir('models'), input: dir('target/points.csv.gz'), to });
     } else {
       const kafkaDir = dir('kafka');
       const tz = (await readCity(dir('target')))?.tz;
@@ -92,12 +91,15 @@ With --offline, step 3 is skipped and the target log file is classified directly
         process.stderr.write(`demo: ${sent.points} points in ${sent.messages} messages\n`);
         // the product's long-running job, ended once the replayed week is drained: labels on
         // vehicle.labels and in the store, windows in the store and on the changelog
-        await invoke(stream, ['--brokers', broker.brokers, '--models', dir('models'), '--db', dir('cotrans.sqlite'), '--tz', tz, '--group', `demo-${Date.now()}`, '--until-idle', '5']);
+        step(`stream ${ingest.TOPICS.points} -> ${ingest.TOPICS.labels} and ${to.db}, until 5 s without a message`);
+        const code = await runStream({ brokers: broker.brokers, models: dir('models'), db: to.db, tz, group: `demo-${Date.now()}`, untilIdleS: 5 });
+        if (code !== 0) throw new Error(`the stream job ended with code ${code}`);
       } finally {
         await ingest.stopBroker(kafkaDir);
       }
       // the stream's windows once more, for the predictions file and the images the dashboard shows
-      await invoke(classify, [...classifyArgs, '--windows', dir('cotrans.sqlite')]);
+      step(`classify the stream's windows in ${to.db} -> ${to.out}`);
+      await classifyInto({ models: dir('models'), windows: to.db, to });
     }
     step(`evaluate ${dir('predictions.csv')} against ${dir('target/labels.csv')}`);
     const report = learn.evaluationReport(await learn.readPredictions(dir('predictions.csv')), await learn.readLabels(dir('target/labels.csv')), { pred: dir('predictions.csv'), truth: dir('target/labels.csv') });
@@ -111,11 +113,9 @@ With --offline, step 3 is skipped and the target log file is classified directly
     const token = (await readFile(tokenFile, 'utf8')).trim().split(':')[1];
     process.stderr.write(`demo: review token (reviewer "demo", from ${tokenFile}): ${token}\n`);
     if (bool(args, 'no-serve')) return 0;
-    const { command: dashboard } = await import('./dashboard.js');
-    await invoke(dashboard, [
-      '--db', dir('cotrans.sqlite'), '--input', dir('target/points.csv.gz'), '--models', dir('models'),
-      '--truth', dir('target/labels.csv'), '--token-file', tokenFile, '--port', str(args, 'port') ?? '8080',
-    ]);
+    const { serveDashboard } = await import('./dashboard.js');
+    step(`dashboard over ${to.db}`);
+    await serveDashboard({ db: to.db, input: dir('target/points.csv.gz'), models: dir('models'), truth: dir('target/labels.csv'), tokenFile, port });
     return 0;
   },
 };

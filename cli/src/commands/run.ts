@@ -3,7 +3,7 @@ import { UserError, bool, str } from '../kit.js';
 import { LEARN_OPTIONS } from '../learn-options.js';
 import { loadInput } from '../fleet-input.js';
 import { OUTPUT_OPTIONS, classifyAndWrite } from '../scored-output.js';
-import { printTraining, trainModel } from './train.js';
+import { printTraining, trainFleets, trainJobOf } from './train.js';
 
 export const command: Command = {
   name: 'run',
@@ -54,7 +54,7 @@ Exit 1 on bad input (the message names the file and line or the option), or when
     if (training) {
       const tz = await learn.resolveTz(input, str(args, 'tz'));
       const target = await loadInput(input, { tz, format, name: 'input' });
-      const { out } = await trainModel(args, { target, tz });
+      const { out } = await trainFleets(await trainJobOf(args, input), { target, tz });
       const version = await out.model.save(models);
       printTraining(learn, out, target);
       process.stdout.write(`wrote ${models} (version ${version}, now current)\n`);

@@ -1,31 +1,32 @@
 import type { Command } from '../kit.js';
 import { num, str, timeZone } from '../kit.js';
 import { clusterOptions, replicationOf, securityOf } from '../kafka-options.js';
+import { STREAM_DEFAULTS } from '../stream/defaults.js';
 
 export const command: Command = {
   name: 'stream',
   summary: 'classify the fleet continuously: gps.points -> per-vehicle 7-day windows -> labels on vehicle.labels and in the store',
   usage: 'cotrans stream --models DIR --db FILE [--brokers LIST] [--group ID] [--metrics-port P] [--until-idle S] [--debounce-min M]',
   options: {
-    brokers: { type: 'string', arg: 'LIST', help: 'Kafka bootstrap servers, comma separated', default: '127.0.0.1:9092' },
+    brokers: { type: 'string', arg: 'LIST', help: 'Kafka bootstrap servers, comma separated', default: STREAM_DEFAULTS.brokers },
     models: { type: 'string', arg: 'DIR', help: 'model directory written by cotrans train; its current version scores, and a new current version (train, cotrans models use) is picked up while running' },
     db: { type: 'string', arg: 'FILE', help: 'SQLite store of this instance: windows and offsets per partition, stream state, latest labels and label history; created if missing' },
-    group: { type: 'string', arg: 'ID', help: 'consumer group; instances with the same group split the partitions', default: 'cotrans-stream' },
+    group: { type: 'string', arg: 'ID', help: 'consumer group; instances with the same group split the partitions', default: STREAM_DEFAULTS.group },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'serve /metrics (Prometheus) and /healthz on this port (0: any free port, printed)' },
     'until-idle': { type: 'string', arg: 'SECONDS', help: 'flush, commit and exit once no message arrived for this long (default: run until SIGTERM/SIGINT)' },
-    'debounce-min': { type: 'string', arg: 'MINUTES', help: 'score a changed vehicle again once its fixes moved on this many minutes of event time (and at each local midnight)', default: '15' },
-    'stale-hours': { type: 'string', arg: 'HOURS', help: 'a vehicle silent this long (event time, against its partition\'s latest fix) is flagged stale', default: '24' },
-    'model-poll-s': { type: 'string', arg: 'SECONDS', help: 'how often the model directory is checked for a new current version', default: '10' },
+    'debounce-min': { type: 'string', arg: 'MINUTES', help: 'score a changed vehicle again once its fixes moved on this many minutes of event time (and at each local midnight)', default: String(STREAM_DEFAULTS.debounceMin) },
+    'stale-hours': { type: 'string', arg: 'HOURS', help: 'a vehicle silent this long (event time, against its partition\'s latest fix) is flagged stale', default: String(STREAM_DEFAULTS.staleHours) },
+    'model-poll-s': { type: 'string', arg: 'SECONDS', help: 'how often the model directory is checked for a new current version', default: String(STREAM_DEFAULTS.modelPollS) },
     tz: { type: 'string', arg: 'Area/City', help: "fleet time zone (IANA); default: the model's" },
-    'window-days': { type: 'string', arg: 'N', help: 'window length in local days (a new store; else taken from it)', default: '7' },
-    topic: { type: 'string', arg: 'TOPIC', help: 'points topic', default: 'gps.points' },
-    'dlq-topic': { type: 'string', arg: 'TOPIC', help: 'dead-letter topic for bad messages', default: 'gps.points.dlq' },
-    'labels-topic': { type: 'string', arg: 'TOPIC', help: 'compacted topic the labels go to, keyed by vehicle', default: 'vehicle.labels' },
-    'changelog-topic': { type: 'string', arg: 'TOPIC', help: 'compacted topic of window changes, partitioned like the points topic', default: 'cotrans.windows-changelog' },
-    partitions: { type: 'string', arg: 'N', help: 'partitions of the points topic when this command creates it (the changelog always gets as many as the points topic has)', default: '6' },
+    'window-days': { type: 'string', arg: 'N', help: 'window length in local days (a new store; else taken from it)', default: String(STREAM_DEFAULTS.windowDays) },
+    topic: { type: 'string', arg: 'TOPIC', help: 'points topic', default: STREAM_DEFAULTS.topic },
+    'dlq-topic': { type: 'string', arg: 'TOPIC', help: 'dead-letter topic for bad messages', default: STREAM_DEFAULTS.dlqTopic },
+    'labels-topic': { type: 'string', arg: 'TOPIC', help: 'compacted topic the labels go to, keyed by vehicle', default: STREAM_DEFAULTS.labelsTopic },
+    'changelog-topic': { type: 'string', arg: 'TOPIC', help: 'compacted topic of window changes, partitioned like the points topic', default: STREAM_DEFAULTS.changelogTopic },
+    partitions: { type: 'string', arg: 'N', help: 'partitions of the points topic when this command creates it (the changelog always gets as many as the points topic has)', default: String(STREAM_DEFAULTS.partitions) },
     ...clusterOptions,
-    'session-timeout-ms': { type: 'string', arg: 'MS', help: 'group session timeout: how soon a crashed instance\'s partitions move to the others', default: '30000' },
-    'fetch-bytes': { type: 'string', arg: 'BYTES', help: 'most bytes fetched per partition at once', default: '4194304' },
+    'session-timeout-ms': { type: 'string', arg: 'MS', help: 'group session timeout: how soon a crashed instance\'s partitions move to the others', default: String(STREAM_DEFAULTS.sessionTimeoutMs) },
+    'fetch-bytes': { type: 'string', arg: 'BYTES', help: 'most bytes fetched per partition at once', default: String(STREAM_DEFAULTS.fetchBytes) },
   },
   details: `Each instance holds the windows of the partitions the group assigns it. On assignment it
 restores a partition from its --db, then replays the changelog from the offset the store has seen,

@@ -1,4 +1,5 @@
-import type { LabelRow, LoadedFleet, TrainOutput } from '@cotrans/cotrans';
+import type { LabelRow, LoadedFleet, TrainOptions, TrainOutput } from '@cotrans/cotrans';
+import type { LogFormat } from '@cotrans/ingest';
 import type { Command, ParsedArgs } from '../kit.js';
 import { UserError, num, str } from '../kit.js';
 import { FLEET_OPTIONS, LEARN_OPTIONS, learnOptions, sourcePairs } from '../learn-options.js';
@@ -51,51 +52,88 @@ an empty target.`,
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --source real-few.csv.gz --source-labels real-few-labels.csv --target pool.csv.gz --tz America/Los_Angeles --models /tmp/models-r   # a simulated and a small real labelled source',
   ],
   async run(args) {
-    const learn = await import('@cotrans/cotrans');
-    const models = str(args, 'models', true);
-    const { out, tgt } = await trainModel(args);
-    const id = await out.model.save(models);
-    printTraining(learn, out, tgt);
-    process.stdout.write(`wrote ${models} (version ${id}, now current)\n`);
-    out.model.dispose();
+    await trainToModels(await trainJobOf(args));
   },
 };
 
-/**
- * Reads the fleets and trains as `train` does; `run` passes its input as the target.
- * The options are train's (source, source-labels, target, tz, source-tz, format, the learning
- * options, seed, eval-truth).
- */
-export async function trainModel(args: ParsedArgs, given?: { target: LoadedFleet; tz: string }): Promise<{ out: TrainOutput; tgt: LoadedFleet }> {
-  const learn = await import('@cotrans/cotrans');
+/** What a training reads and how it learns: `train`'s options, typed. */
+export interface TrainJob {
+  /** Labelled sources, side by side: each a GPS log and its labels CSV. */
+  sources: { points: string; labels: string }[];
+  target: string;
+  /** Time zone of both fleets; default: city.json next to each input. */
+  tz?: string;
+  sourceTz?: string;
+  format?: LogFormat;
+  learn?: Pick<TrainOptions, 'stage1' | 'cotrain' | 'm1Source' | 'm1View' | 'members'>;
+  seed?: number;
+  /** Target truth for the round log only (never trained on). */
+  evalTruth?: string;
+  targetLabels?: LabelRow[];
+}
+
+/** `train`'s options read into a job (the labels of --target-labels read too); `run` names the target itself. */
+export async function trainJobOf(args: ParsedArgs, target?: string): Promise<TrainJob & { models: string }> {
   const { sources, labelPaths } = sourcePairs(args);
-  const targetPath = given?.target.path ?? str(args, 'target', true);
-  const learnOpts = learnOptions(args);
-  const format = (str(args, 'format') ?? 'auto') as 'auto';
-  const tz = str(args, 'tz');
-  const targetTz = given?.tz ?? (await learn.resolveTz(targetPath, tz));
-  const truth = str(args, 'eval-truth') ? await learn.readLabels(str(args, 'eval-truth')!) : undefined;
   const targetLabels = await readTargetLabels(args);
-  const seed = num(args, 'seed', { def: 0, integer: true, min: 0 })!;
+  const evalTruth = str(args, 'eval-truth');
+  const tz = str(args, 'tz');
+  const sourceTz = str(args, 'source-tz');
+  return {
+    models: str(args, 'models', true),
+    sources: sources.map((points, i) => ({ points, labels: labelPaths[i] })),
+    target: target ?? str(args, 'target', true),
+    ...(tz ? { tz } : {}),
+    ...(sourceTz ? { sourceTz } : {}),
+    format: (str(args, 'format') ?? 'auto') as LogFormat,
+    learn: learnOptions(args),
+    seed: num(args, 'seed', { def: 0, integer: true, min: 0 })!,
+    ...(evalTruth ? { evalTruth } : {}),
+    ...(targetLabels ? { targetLabels } : {}),
+  };
+}
+
+/** Trains, writes a new version into `models` and makes it current; prints what `train` prints. Returns the version id. */
+export async function trainToModels(job: TrainJob & { models: string }): Promise<string> {
+  const learn = await import('@cotrans/cotrans');
+  const { out, tgt } = await trainFleets(job);
+  try {
+    const id = await out.model.save(job.models);
+    printTraining(learn, out, tgt);
+    process.stdout.write(`wrote ${job.models} (version ${id}, now current)\n`);
+    return id;
+  } finally {
+    out.model.dispose();
+  }
+}
+
+/** Reads the fleets and trains; `run` passes its input as the already read target. */
+export async function trainFleets(job: TrainJob, given?: { target: LoadedFleet; tz: string }): Promise<{ out: TrainOutput; tgt: LoadedFleet }> {
+  const learn = await import('@cotrans/cotrans');
+  const sources = job.sources.map((s) => s.points);
+  const labelPaths = job.sources.map((s) => s.labels);
+  const format = job.format ?? 'auto';
+  const targetTz = given?.tz ?? (await learn.resolveTz(job.target, job.tz));
+  const truth = job.evalTruth ? await learn.readLabels(job.evalTruth) : undefined;
   const t0 = performance.now();
   const parts = [];
   for (const [i, source] of sources.entries()) {
-    const sourceTz = await learn.resolveTz(source, str(args, 'source-tz') ?? tz, '--source-tz or --tz');
+    const sourceTz = await learn.resolveTz(source, job.sourceTz ?? job.tz, '--source-tz or --tz');
     const fleet = await loadInput(source, { tz: sourceTz, format, name: sources.length > 1 ? `source ${i + 1}` : 'source' });
     parts.push({ fleet, labels: await learn.readLabels(labelPaths[i]), name: source });
   }
   const { fleet: src, labels } = learn.mergeSources(parts);
-  const tgt = given?.target ?? (await loadInput(targetPath, { tz: targetTz, format, name: 'target' }));
-  if (!tgt.features.length) throw new UserError(`${targetPath}: the target holds no vehicles`);
+  const tgt = given?.target ?? (await loadInput(job.target, { tz: targetTz, format, name: 'target' }));
+  if (!tgt.features.length) throw new UserError(`${job.target}: the target holds no vehicles`);
   const tFeatures = (performance.now() - t0) / 1000;
   const hash = async (ps: string[]) => (await Promise.all(ps.map((p) => learn.hashInput(p)))).join('+');
-  const hashes = { source: await hash(sources), sourceLabels: await hash(labelPaths), target: await learn.hashInput(targetPath) };
+  const hashes = { source: await hash(sources), sourceLabels: await hash(labelPaths), target: await learn.hashInput(job.target) };
   const out = await learn.trainCoTrans(
-    { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes, ...(targetLabels ? { targetLabels } : {}) },
+    { source: src, sourceLabels: labels, target: tgt, tz: targetTz, hashes, ...(job.targetLabels ? { targetLabels: job.targetLabels } : {}) },
     {
-      seed,
+      seed: job.seed ?? 0,
       truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
-      ...learnOpts,
+      ...job.learn,
       onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'train', stage, ...d }) + '\n'),
       onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', ...r }) + '\n'),
     },

@@ -100,3 +100,25 @@ export async function readChangelog(kafka: Kafka, topic: string, ranges: { parti
   if (failure) throw failure;
   return out;
 }
+
+/**
+ * The changelog range each partition restores: from the offset its store has seen (or the log's
+ * start, where compaction or retention has passed it) to the log's end now.
+ */
+export async function changelogRanges(kafka: Kafka, changelogTopic: string, topic: string, seen: { partition: number; seen: bigint | null }[]): Promise<{ partition: number; from: bigint; end: bigint }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let marks;
+  try {
+    marks = await admin.fetchTopicOffsets(changelogTopic);
+  } finally {
+    await admin.disconnect();
+  }
+  return seen.map(({ partition: p, seen: next }) => {
+    const m = marks.find((x) => x.partition === p);
+    if (!m) throw new Error(`${changelogTopic} has no partition ${p}: it must have as many partitions as ${topic}`);
+    const low = BigInt(m.low);
+    const from = next ?? low;
+    return { partition: p, from: from < low ? low : from, end: BigInt(m.high) };
+  });
+}

@@ -8,16 +8,11 @@ import type Database from 'better-sqlite3';
 import kafkajs, { type Kafka, type Producer, type Message } from 'kafkajs';
 import type { PartitionBatch, PointHandler } from '@cotrans/ingest';
 import type { SqliteWindowStore, VehicleFeatures, VehicleImages } from '@cotrans/features';
-import { changelogMessage, readChangelog } from './changelog.js';
+import { changelogMessage, changelogRanges, readChangelog } from './changelog.js';
 import type { StreamHealthWriter } from './health.js';
-import type { LabelLog, LabelRecord } from './labels.js';
+import type { LabelLog, LabelRecord, Scorer } from './labels.js';
 import { ageing, isDue, newVehicleState, touched, windowDays, type Schedule, type VehicleState } from './schedule.js';
 import type { StreamMetrics } from './metrics.js';
-
-export interface Scorer {
-  classify(features: VehicleFeatures[], images: Map<string, VehicleImages>): Promise<{ vehicleId: string; shared: boolean; pShared: number; pRf: number; pCnn: number; flags: string[] }[]>;
-  dispose(): void;
-}
 
 export interface StreamJobOptions {
   kafka: Kafka;
@@ -39,7 +34,6 @@ interface PartitionState {
   /** Next changelog offset this store has seen (its own writes included); null before the first. */
   changelogNext: bigint | null;
 }
-
 
 export class StreamJob implements PointHandler {
   private readonly o: StreamJobOptions;
@@ -158,21 +152,7 @@ export class StreamJob implements PointHandler {
       const row = this.db.prepare('SELECT watermark, changelog_next FROM stream_partitions WHERE topic = ? AND partition = ?').get(topic, p) as { watermark: number; changelog_next: string | null } | undefined;
       this.parts.set(p, { watermark: row?.watermark ?? -1, changelogNext: row?.changelog_next != null ? BigInt(row.changelog_next) : null });
     }
-    const admin = this.o.kafka.admin();
-    await admin.connect();
-    let marks;
-    try {
-      marks = await admin.fetchTopicOffsets(changelogTopic);
-    } finally {
-      await admin.disconnect();
-    }
-    const ranges = partitions.map((p) => {
-      const m = marks.find((x) => x.partition === p);
-      if (!m) throw new Error(`${changelogTopic} has no partition ${p}: it must have as many partitions as ${topic}`);
-      const low = BigInt(m.low);
-      const from = this.parts.get(p)!.changelogNext ?? low;
-      return { partition: p, from: from < low ? low : from, end: BigInt(m.high) };
-    });
+    const ranges = await changelogRanges(this.o.kafka, changelogTopic, topic, partitions.map((p) => ({ partition: p, seen: this.parts.get(p)!.changelogNext })));
     const records = await readChangelog(this.o.kafka, changelogTopic, ranges);
     let n = 0;
     // a crash after the changelog was written and before the store: the labels of those records

@@ -2,8 +2,15 @@
 // per vehicle, history of changes), behind the small interface the job needs.
 import type Database from 'better-sqlite3';
 import { migrateLabels, recordLabels, type LabelRecord } from '@cotrans/cotrans';
+import type { VehicleFeatures, VehicleImages } from '@cotrans/features';
 
 export type { LabelRecord };
+
+/** What makes the labels: the current model version's classifier. */
+export interface Scorer {
+  classify(features: VehicleFeatures[], images: Map<string, VehicleImages>): Promise<{ vehicleId: string; shared: boolean; pShared: number; pRf: number; pCnn: number; flags: string[] }[]>;
+  dispose(): void;
+}
 
 export interface LabelLog {
   /** Keeps the labels as the latest of their vehicles (inside the caller's transaction); returns how many changed what the user sees. */

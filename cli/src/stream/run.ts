@@ -2,10 +2,11 @@
 import { localMidnightUtc } from '@cotrans/core';
 import type { KafkaSecurity } from '@cotrans/ingest';
 import { UserError } from '../kit.js';
-import { StoreLabelLog } from './labels.js';
-import { StreamJob, type Scorer } from './job.js';
+import { StoreLabelLog, type Scorer } from './labels.js';
+import { StreamJob } from './job.js';
 import { StreamMetrics, serveMetrics } from './metrics.js';
 import { StreamHealthWriter } from './health.js';
+import { STREAM_DEFAULTS } from './defaults.js';
 
 export interface StreamRunOptions {
   brokers: string;
@@ -30,6 +31,9 @@ export interface StreamRunOptions {
   fetchBytes: number;
 }
 
+/** What a caller gives runStream: the model directory and the store, and any option it sets; the rest are STREAM_DEFAULTS. */
+export type StreamRunInput = Pick<StreamRunOptions, 'models' | 'db'> & Partial<StreamRunOptions>;
+
 const log = (l: string) => process.stderr.write(`stream: ${l}\n`);
 
 type Loaded = { version: string; scorer: Scorer & { manifest: import('@cotrans/cotrans').Manifest } };
@@ -48,7 +52,9 @@ async function recordVersion(db: import('better-sqlite3').Database, m: Loaded): 
 const kafkaProblem = (brokers: string, err: unknown): unknown =>
   (err as Error).name?.startsWith('KafkaJS') ? new UserError(`Kafka at ${brokers}: ${(err as Error).message} (is the broker up? cotrans kafka start)`) : err;
 
-export async function runStream(o: StreamRunOptions): Promise<number> {
+export async function runStream(input: StreamRunInput): Promise<number> {
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as StreamRunInput;
+  const o: StreamRunOptions = { ...STREAM_DEFAULTS, security: {}, ...given };
   const ingest = await import('@cotrans/ingest');
   const { SqliteWindowStore, clockFor, dayKey } = await import('@cotrans/features');
   const kafkajs = (await import('kafkajs')).default;
