@@ -7,12 +7,16 @@ import kafkajs from 'kafkajs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateFleet, writeFleet } from '@cotrans/fixtures';
-import { openStore, replay, startBroker, stopBroker, streamHealth, type GpsPoint } from '@cotrans/ingest';
-import type { VehicleFeatures } from '@cotrans/features';
-import { resolveModelDir, writeVersion } from '@cotrans/cotrans';
+import { openStore, replay, runConsumer, startBroker, stopBroker, streamHealth, type GpsPoint } from '@cotrans/ingest';
+import { localMidnightUtc } from '@cotrans/core';
+import { SqliteWindowStore, clockFor, dayKey, type VehicleFeatures } from '@cotrans/features';
+import { loadCurrentModel, resolveModelDir, writeVersion } from '@cotrans/cotrans';
 import { brokers, until } from '../../ingest/test/helpers/kafka.js';
 import type {} from '../../ingest/test/kafka.global-setup.js';
 import { run } from './helpers/run.js';
+import { StreamJob } from '../src/stream/job.js';
+import { StoreLabelLog } from '../src/stream/labels.js';
+import { StreamMetrics, serveMetrics } from '../src/stream/metrics.js';
 import { changelogFeatures, finalLabels, readAll, startStream, storedPoints, storeLabels, streamTopics, type StreamTopics } from './helpers/stream.js';
 
 let dir: string;
@@ -233,4 +237,70 @@ test('(6) /metrics parses as Prometheus text and the lag goes to 0 once drained;
   expect(s.child.exitCode).toBeNull();
   s.child.kill('SIGTERM');
   expect(await s.exited, s.log()).toBe(0);
+}, 300_000);
+
+test('(7) /healthz answers 503 while the group has not assigned or the changelog restore is still running, 200 once restored', async () => {
+  // a changelog with every vehicle's window, written by one stream run
+  const t = await streamTopics('ready');
+  await send(t, 0, points.length);
+  const first = startStream(t, { db: p('ready-first.sqlite'), models: p('models') });
+  expect(await first.exited, first.log()).toBe(0);
+
+  // a second member with an empty store, in process, whose restore waits at a gate: the real
+  // broker answers every call, the gate only holds back the changelog's offsets until released
+  let reached = false;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const kafka = new kafkajs.Kafka({ brokers: [brokers()], logLevel: kafkajs.logLevel.NOTHING });
+  const gated = new Proxy(kafka, {
+    get(target, prop) {
+      if (prop !== 'admin') return Reflect.get(target, prop, target);
+      return () => {
+        const admin = target.admin();
+        const fetch = admin.fetchTopicOffsets.bind(admin);
+        admin.fetchTopicOffsets = async (topic: string) => {
+          if (topic === t.changelog) {
+            reached = true;
+            await gate;
+          }
+          return fetch(topic);
+        };
+        return admin;
+      };
+    },
+  });
+  const { model, version } = await loadCurrentModel(p('models'));
+  const store = new SqliteWindowStore(p('ready-second.sqlite'), { tz: model.manifest.features.tz, windowDays: 7, imageSize: model.manifest.features.imageSize }, 'write', 'by-partition');
+  const clock = clockFor(model.manifest.features.tz);
+  const job: StreamJob = new StreamJob({
+    kafka: gated, topic: t.topic, labelsTopic: t.labels, changelogTopic: t.changelog, store, labels: new StoreLabelLog(store.db),
+    schedule: { debounceMs: 15 * 60_000, staleMs: 24 * 3_600_000, windowDays: 7, dayOf: (ts) => clock.dayOf(ts), dayStart: (day) => localMidnightUtc(model.manifest.features.tz, dayKey(day)) },
+    model: { version, scorer: model },
+  });
+  const metrics = new StreamMetrics({ lag: async () => [] }, () => job.counts, () => job.ready);
+  const server = await serveMetrics(metrics, 0, () => job.ready, '127.0.0.1');
+  const health = async () => {
+    const r = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+    return { status: r.status, body: (await r.json()) as { ready: boolean } };
+  };
+  let consumer: Awaited<ReturnType<typeof runConsumer>> | undefined;
+  try {
+    expect(await health()).toEqual({ status: 503, body: { ready: false } }); // no group yet
+    await job.start();
+    consumer = await runConsumer({ brokers: brokers(), groupId: `${t.group}-second`, topic: t.topic, dlqTopic: t.dlq, handler: job, alignOffsets: false, sessionTimeoutMs: 6000 });
+    await until(() => reached, 60_000, 'the restore reaching the changelog');
+    expect(await health()).toEqual({ status: 503, body: { ready: false } }); // assigned, restore running
+    expect(job.counts.vehicles).toBe(0);
+    release();
+    await until(async () => (await health()).status === 200, 60_000, 'ready after the restore');
+    expect((await health()).body).toEqual({ ready: true });
+    // ready means restored: every vehicle of the changelog is held, before any point is consumed again
+    expect(job.counts.vehicles).toBe(reference.labels.size);
+  } finally {
+    release();
+    await consumer?.stop();
+    await job.close();
+    server.server.close();
+    store.close();
+  }
 }, 300_000);
