@@ -11,14 +11,20 @@ export const PASSWORD_ENV = 'COTRANS_KAFKA_PASSWORD';
 /** Copies of each partition for the topics a command creates: 1 suits one broker. */
 export const DEFAULT_REPLICATION_FACTOR = 1;
 
-export const clusterOptions: Record<string, OptionSpec> = {
-  'replication-factor': { type: 'string', arg: 'N', help: 'copies of each partition for topics this command creates (3 on a cluster of 3 or more brokers)', default: String(DEFAULT_REPLICATION_FACTOR) },
+/** TLS and SASL: what every command that connects to a secured cluster takes. */
+export const securityOptions: Record<string, OptionSpec> = {
   ssl: { type: 'boolean', help: 'connect with TLS (system CAs unless --ssl-ca)' },
   'ssl-ca': { type: 'string', arg: 'FILE', help: 'PEM file of the CA that signed the brokers\' certificates (implies --ssl)' },
   'ssl-cert': { type: 'string', arg: 'FILE', help: 'PEM client certificate for mutual TLS (with --ssl-key)' },
   'ssl-key': { type: 'string', arg: 'FILE', help: 'PEM private key of --ssl-cert' },
   'sasl-mechanism': { type: 'string', arg: 'MECH', help: `plain, scram-sha-256 or scram-sha-512; the password is read from $${PASSWORD_ENV}` },
   'sasl-username': { type: 'string', arg: 'USER', help: 'SASL user name (with --sasl-mechanism)' },
+};
+
+/** Security, and how the topics a command creates are replicated. */
+export const clusterOptions: Record<string, OptionSpec> = {
+  'replication-factor': { type: 'string', arg: 'N', help: 'copies of each partition for topics this command creates (3 on a cluster of 3 or more brokers)', default: String(DEFAULT_REPLICATION_FACTOR) },
+  ...securityOptions,
 };
 
 const pem = (args: ParsedArgs, name: string): string | undefined => {

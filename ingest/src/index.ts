@@ -2,7 +2,7 @@ export type { GpsPoint } from './point.js';
 export { validatePoint, decodeMessage, pointProblem, makePoint, MAX_FUTURE_MS, MAX_VEHICLE_ID_LENGTH, type Validated, type ValidateOptions, type DecodedMessage } from './validate.js';
 export * from './readers/index.js';
 export { KAFKA_VERSION, fetchKafka, isKafkaFetched, kafkaLibsDir } from './kafka/fetch.js';
-export { startBroker, stopBroker, brokerStatus, waitForBroker, freePort, kraftClusterId, type BrokerOptions, type BrokerInfo, type BrokerStatus } from './kafka/broker.js';
+export { startBroker, stopBroker, brokerStatus, waitForBroker, freePort, kraftClusterId, type BrokerOptions, type BrokerInfo, type BrokerStatus, type SecuredListener } from './kafka/broker.js';
 export { TOPICS, defaultTopics, ensureTopics, parseBrokers, type TopicSpec } from './kafka/topics.js';
 export { repoRoot, kafkaCacheDir } from './kafka/paths.js';
 export { replay, toMessages, encodePoints, type ReplayOptions, type ReplayStats } from './replay.js';

@@ -3,6 +3,7 @@
 import kafkajs, { type Producer } from 'kafkajs';
 import type { GpsPoint } from './point.js';
 import { TOPICS, parseBrokers } from './kafka/topics.js';
+import type { KafkaSecurity } from './consumer.js';
 
 const { Kafka, logLevel, CompressionTypes } = kafkajs;
 
@@ -25,6 +26,8 @@ export interface ReplayOptions {
   onProgress?: (s: ReplayStats) => void;
   /** An already connected producer to use (it is left connected). */
   producer?: Producer;
+  /** TLS and SASL of the cluster (with the producer this function makes). */
+  security?: KafkaSecurity;
 }
 
 export interface ReplayStats {
@@ -77,7 +80,7 @@ export async function replay(source: AsyncIterable<GpsPoint[]> | Iterable<GpsPoi
   const own = !opts.producer;
   const producer =
     opts.producer ??
-    new Kafka({ brokers: parseBrokers(opts.brokers), clientId: 'cotrans-replay', logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 } }).producer({
+    new Kafka({ brokers: parseBrokers(opts.brokers), clientId: 'cotrans-replay', logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 }, ...opts.security }).producer({
       allowAutoTopicCreation: false,
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
       // A send that timed out after the broker wrote it is retried; without idempotence that retry

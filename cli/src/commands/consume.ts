@@ -1,6 +1,7 @@
 import type { Command } from '../kit.js';
 import { UserError, num, str, timeZone } from '../kit.js';
 import { progress } from '../progress.js';
+import { securityOf, securityOptions } from '../kafka-options.js';
 
 export const command: Command = {
   name: 'consume',
@@ -19,6 +20,7 @@ export const command: Command = {
     'until-idle': { type: 'string', arg: 'SECONDS', help: 'exit once no message arrived for this long (default: run until SIGINT/SIGTERM)' },
     'session-timeout-ms': { type: 'string', arg: 'MS', help: 'group session timeout: how soon a crashed consumer is replaced', default: '30000' },
     'fetch-bytes': { type: 'string', arg: 'BYTES', help: 'most bytes fetched per partition at once', default: '4194304' },
+    ...securityOptions,
   },
   details: `Each fetched batch is validated; bad messages go to the dead-letter topic with their original
 bytes, the reason and the source topic/partition/offset. The good points, per vehicle in time order,
@@ -37,6 +39,7 @@ different --group.`,
     'cotrans consume --out /tmp/state.sqlite --until-idle 10',
     'cotrans consume --out state.sqlite --brokers 127.0.0.1:19092 --group fleet-a',
     'cotrans consume --windows windows.sqlite --tz Europe/Berlin --group fleet-windows --until-idle 10',
+    'COTRANS_KAFKA_PASSWORD=... cotrans consume --out state.sqlite --brokers k1:9093 --ssl-ca ca.pem --sasl-mechanism plain --sasl-username fleet',
   ],
   async run(args) {
     const ingest = await import('@cotrans/ingest');
@@ -44,6 +47,7 @@ different --group.`,
     const out = windows === undefined ? str(args, 'out', true) : str(args, 'out');
     if (out !== undefined && windows !== undefined) throw new UserError('give --out or --windows, not both: each state file has its own offsets (run a second consumer with another --group)');
     const brokers = str(args, 'brokers')!;
+    const security = securityOf(args);
     const idle = num(args, 'until-idle', { min: 0.1 });
     const tz = timeZone(args);
     const windowOpts = { tz, windowDays: num(args, 'window-days', { min: 1, max: 366, integer: true }), imageSize: num(args, 'image-size', { min: 4, max: 256, integer: true }) };
@@ -69,6 +73,7 @@ different --group.`,
         topic: str(args, 'topic')!,
         dlqTopic: str(args, 'dlq-topic')!,
         handler: store,
+        security,
         sessionTimeoutMs: num(args, 'session-timeout-ms', { min: 6000, integer: true }),
         maxBytesPerPartition: num(args, 'fetch-bytes', { min: 1024, integer: true }),
         onBatch: (_b, s) => bar.update(s.points, { messages: s.messages, dead_letters: s.deadLetters }),

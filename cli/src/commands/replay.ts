@@ -1,6 +1,7 @@
 import type { Command } from '../kit.js';
 import { UserError, bool, num, str } from '../kit.js';
 import { progress } from '../progress.js';
+import { clusterOptions, replicationOf, securityOf } from '../kafka-options.js';
 
 export const command: Command = {
   name: 'replay',
@@ -17,6 +18,7 @@ export const command: Command = {
     'naive-time': { type: 'string', arg: 'reject|utc', help: 'timestamps without a UTC offset: reject, or read as UTC', default: 'reject' },
     samples: { type: 'string', arg: 'N', help: 'bad-line samples to report', default: '10' },
     'create-topics': { type: 'boolean', help: 'create gps.points and gps.points.dlq first if missing (6 partitions)' },
+    ...clusterOptions,
   },
   details: `Points of a vehicle are batched into one JSON-array message keyed by the vehicle id, as devices
 upload. With a --speed factor, the files of a directory are merged by timestamp (one stream per
@@ -26,6 +28,7 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
     'cotrans replay /tmp/target/points.csv.gz',
     'cotrans replay ../shared/data/real/cabspotting-week --speed 3600',
     'cotrans replay Data/ --format geolife --brokers 127.0.0.1:19092 --strict',
+    'COTRANS_KAFKA_PASSWORD=... cotrans replay week.csv.gz --brokers k1:9093 --ssl-ca ca.pem --sasl-mechanism scram-sha-512 --sasl-username fleet',
   ],
   async run(args) {
     const ingest = await import('@cotrans/ingest');
@@ -38,6 +41,7 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
     if (naive !== 'reject' && naive !== 'utc') throw new UserError(`invalid --naive-time '${naive}' (expected reject or utc)`);
     const brokers = str(args, 'brokers')!;
     const topic = str(args, 'topic')!;
+    const security = securityOf(args);
     await ingest.listLogFiles(path); // a wrong path is reported before any connection is made
     const reader = ingest.readPoints(path, {
       format: format as never,
@@ -62,7 +66,7 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
       yield first.value;
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     })();
-    if (bool(args, 'create-topics')) await ingest.ensureTopics(brokers, ingest.defaultTopics(6));
+    if (bool(args, 'create-topics')) await ingest.ensureTopics(brokers, ingest.defaultTopics(6, replicationOf(args)), security);
     const bar = progress('replay', { unit: 'points' });
     const t0 = performance.now();
     let stats;
@@ -71,6 +75,7 @@ at the first. Progress (points/s, ETA) is drawn on a TTY, JSON lines elsewhere. 
         brokers,
         topic,
         speed,
+        security,
         maxPointsPerMessage: num(args, 'batch-points', { min: 1, max: 100000, integer: true }),
         onProgress: (s) => {
           const frac = totalBytes ? bytes / totalBytes : 0;

@@ -26,6 +26,17 @@ export interface BrokerOptions {
   /** Give up waiting for readiness after this long (default 60 s). */
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** A second listener for TLS + SASL/PLAIN clients, as a secured cluster asks of them. */
+  secured?: SecuredListener;
+}
+
+/** A SASL_SSL listener: TLS with the broker's PEM key and chain, then SASL/PLAIN with these users. */
+export interface SecuredListener {
+  port: number;
+  /** PEM file holding the broker's private key (PKCS#8, unencrypted) and its certificate chain. */
+  keystorePem: string;
+  /** User name to password. */
+  plainUsers: Record<string, string>;
 }
 
 export interface BrokerInfo {
@@ -54,15 +65,21 @@ export function kraftClusterId(bytes: (n: number) => Buffer = randomBytes): stri
   }
 }
 
-export function serverProperties(o: { port: number; controllerPort: number; dataDir: string }): string {
+export function serverProperties(o: { port: number; controllerPort: number; dataDir: string; secured?: SecuredListener }): string {
+  const sec = o.secured;
+  for (const [u, pw] of Object.entries(sec?.plainUsers ?? {})) {
+    // what the JAAS line and the properties file can hold without escapes
+    if (!/^[A-Za-z0-9._-]+$/.test(u) || /["\\\r\n]/.test(pw)) throw new UserError(`secured listener: user '${u.slice(0, 40)}': names are letters, digits, '.', '_' or '-', and passwords hold no quote, backslash or line break`);
+  }
+  const jaas = sec && `org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(sec.plainUsers).map(([u, p]) => `user_${u}=${JSON.stringify(p)}`).join(' ')};`;
   return `# Written by cotrans kafka start. Single node: broker and KRaft controller in one process.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${HOST}:${o.controllerPort}
-listeners=PLAINTEXT://${HOST}:${o.port},CONTROLLER://${HOST}:${o.controllerPort}
-advertised.listeners=PLAINTEXT://${HOST}:${o.port}
+listeners=PLAINTEXT://${HOST}:${o.port},CONTROLLER://${HOST}:${o.controllerPort}${sec ? `,SECURED://${HOST}:${sec.port}` : ''}
+advertised.listeners=PLAINTEXT://${HOST}:${o.port}${sec ? `,SECURED://${HOST}:${sec.port}` : ''}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sec ? ',SECURED:SASL_SSL' : ''}
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${o.dataDir}
 # Topics are created explicitly, with their partition counts (cotrans kafka start, ensureTopics).
@@ -75,7 +92,15 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-`;
+${
+  sec
+    ? `listener.name.secured.sasl.enabled.mechanisms=PLAIN
+listener.name.secured.plain.sasl.jaas.config=${jaas}
+listener.name.secured.ssl.keystore.type=PEM
+listener.name.secured.ssl.keystore.location=${sec.keystorePem}
+`
+    : ''
+}`;
 }
 
 function log4j2(logFile: string): string {
@@ -190,7 +215,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
     return { pid: running.pid, brokers: `${HOST}:${port}`, port, controllerPort: running.controllerPort, dir, version: running.version, startMs: 0 };
   }
   if (opts.controllerPort === undefined && !(await portFree(controllerPort))) controllerPort = await freePort();
-  for (const p of [port, controllerPort]) {
+  for (const p of [port, controllerPort, ...(opts.secured ? [opts.secured.port] : [])]) {
     if (!(await portFree(p))) throw new UserError(`port ${p} on ${HOST} is in use (choose another with --port)`);
   }
   const libs = await fetchKafka({ version, log: opts.log });
@@ -198,7 +223,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerInfo> {
   await mkdir(dataDir, { recursive: true });
   const props = join(dir, 'server.properties');
   const logProps = join(dir, 'log4j2.properties');
-  await writeFile(props, serverProperties({ port, controllerPort, dataDir }));
+  await writeFile(props, serverProperties({ port, controllerPort, dataDir, ...(opts.secured ? { secured: opts.secured } : {}) }));
   await writeFile(logProps, log4j2(join(dir, 'server.log')));
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   const cp = `${libs}/*`;

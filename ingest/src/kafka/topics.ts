@@ -19,11 +19,11 @@ export interface TopicSpec {
 }
 
 /** The project's topics with a partition count (gps.points is keyed by vehicle id). */
-export function defaultTopics(partitions = 6): TopicSpec[] {
+export function defaultTopics(partitions = 6, replicationFactor = 1): TopicSpec[] {
   return [
-    { topic: TOPICS.points, partitions },
-    { topic: TOPICS.dlq, partitions: 1 },
-    { topic: TOPICS.labels, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+    { topic: TOPICS.points, partitions, replicationFactor },
+    { topic: TOPICS.dlq, partitions: 1, replicationFactor },
+    { topic: TOPICS.labels, partitions: 1, replicationFactor, config: { 'cleanup.policy': 'compact' } },
   ];
 }
 
