@@ -11,6 +11,7 @@ import {
   DEFAULT_M1_VIEW,
   DEFAULT_MEMBERS,
   DEFAULT_STAGE1,
+  DEFAULT_UNIT_COLUMNS,
   IMAGE_MODES,
   M1_VIEWS,
   type CotrainOptions,
@@ -18,6 +19,7 @@ import {
   type Stage1Options,
 } from '@cotrans/cotrans';
 import { type OptionSpec, type ParsedArgs, UserError, list, num, str } from './kit.js';
+import { FEATURE_COLUMNS } from '@cotrans/features';
 
 const oneOf = <const T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], def: T): T => {
   const v = str(args, name) ?? def;
@@ -56,13 +58,26 @@ export const LEARN_OPTIONS: Record<string, OptionSpec> = {
     help: "otsu/valley-emphasis: if the cut puts over X times stage 1's estimated share of the target above it, cut again among the vehicles above it",
     default: String(C.cutGuard),
   },
+  'cut-floor': {
+    type: 'string',
+    arg: 'X|off',
+    help: "otsu/valley-emphasis: the cut puts at least X times stage 1's estimated number of shared vehicles above it",
+    default: C.cutFloor > 0 ? String(C.cutFloor) : 'off',
+  },
+  'unit-columns': {
+    type: 'string',
+    arg: 'LIST|none',
+    help: "feature columns that stage 1's alignment and M1's scales leave in their own units (comma separated)",
+    default: DEFAULT_UNIT_COLUMNS.join(','),
+  },
   'weight-rf': { type: 'string', arg: 'W', help: 'ensemble weight of M1 (RF) against M2 (CNN), in [0, 1]', default: String(C.weightRf) },
   'm1-source': { type: 'string', arg: ON_OFF.join('|'), help: 'M1 (RF) also trains on the labelled source vehicles, each city on its own anchored scale', default: onOffOf(DEFAULT_M1_SOURCE) },
   'm1-view': { type: 'string', arg: M1_VIEWS.join('|'), help: "M1 (RF)'s features: stage 1's transferable columns, or every column (stays, places and speeds change meaning with how completely a device logs)", default: DEFAULT_M1_VIEW },
 };
 
-export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean; m1View: M1View; members: number } {
+export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean; m1View: M1View; members: number; unitColumns: string[] } {
   return {
+    unitColumns: unitColumns(str(args, 'unit-columns')),
     m1View: oneOf(args, 'm1-view', M1_VIEWS, DEFAULT_M1_VIEW),
     members: num(args, 'members', { def: DEFAULT_MEMBERS, integer: true, min: 1, max: 20 })!,
     m1Source: onOff(args, 'm1-source', DEFAULT_M1_SOURCE),
@@ -73,6 +88,7 @@ export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>
       floor: num(args, 'floor', { def: C.floor, min: 0.5, max: 1 })!,
       decision: oneOf(args, 'decision', DECISIONS, C.decision),
       cutGuard: str(args, 'cut-guard') === 'off' ? Infinity : num(args, 'cut-guard', { def: C.cutGuard, min: 1 })!,
+      cutFloor: str(args, 'cut-floor') === 'off' ? 0 : num(args, 'cut-floor', { def: C.cutFloor, min: 0, max: 3 })!,
       weightRf: num(args, 'weight-rf', { def: C.weightRf, min: 0, max: 1 })!,
       image: {
         mode: oneOf(args, 'image-mode', IMAGE_MODES, I.mode),
@@ -82,6 +98,15 @@ export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>
       },
     },
   };
+}
+
+function unitColumns(v: string | undefined): string[] {
+  if (v === undefined) return [...DEFAULT_UNIT_COLUMNS];
+  if (v === 'none') return [];
+  const names = v.split(',').map((c) => c.trim()).filter(Boolean);
+  const unknown = names.filter((c) => !FEATURE_COLUMNS.includes(c));
+  if (unknown.length) throw new UserError(`invalid --unit-columns: unknown column ${unknown.join(', ')} (feature columns: ${FEATURE_COLUMNS.join(', ')})`, { option: 'unit-columns' });
+  return names;
 }
 
 /** The labelled sources and the target, as `train` and `experiment` both take them. */

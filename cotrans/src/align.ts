@@ -21,6 +21,21 @@ const median = (v: number[]): number => {
 };
 
 /**
+ * The same standardisation with `columns` left in their own units (location 0, scale 1): a quantity
+ * whose meaning does not depend on the city (hours of a shift, a count of shifts) keeps its value, so
+ * a 4 h session is a 4 h session in both domains, whatever each domain's private cars drive.
+ */
+export function keepUnits(s: Standardisation, columns: readonly number[]): Standardisation {
+  const mean = [...s.mean];
+  const std = [...s.std];
+  for (const c of columns) {
+    mean[c] = 0;
+    std[c] = 1;
+  }
+  return { mean, std };
+}
+
+/**
  * Robust location and scale per column: the median and 1.4826 x the median absolute deviation (the SD
  * of a normal sample), the SD where the MAD is 0, 1 where both are. NaN is skipped. With a 50%
  * breakdown point, a class holding under half the rows barely moves them.

@@ -34,14 +34,22 @@ export interface CotrainOptions {
   /** Decision rule of the final labels, on the weighted mean of the two models' clipped log-odds (decision.ts). */
   decision: DecisionRule;
   /**
-   * Guard of the 'otsu' and 'valley-emphasis' cuts (3): a cut may put at most this many times the
+   * Guard of the 'otsu' and 'valley-emphasis' cuts (1.5): a cut may put at most this many times the
    * vehicles of stage 1's estimated share at or above it; beyond that the rule runs again on the
-   * scores above its cut (decision.ts, `guardedCut`; Infinity: off). Stage 1 put the share at half
-   * the truth on 12% and 16% shared targets and at most 1.6x over it on 2-3% ones, so 3x means the cut
-   * fell inside the private mode: on a 2%-shared target Otsu put 429 of 1,993 vehicles above its cut
-   * (F1 17.1); the second pass, 35 (82.7).
+   * scores above its cut (decision.ts, `guardedCut`; Infinity: off). With the shift columns in their
+   * own units, stage 1's share is close to the truth or above it (dev week 44-56% for 54%; simulated
+   * 8%-shared targets 11-13% for 10%), so a cut that puts 1.5x of it above itself has fallen into the
+   * private tail: on a 4%-shared simulated target Otsu put 72 vehicles above its cut for 24 shared
+   * (F1 50.0), the second pass 28 (80.0). At 3x (the guard before shift columns kept their units)
+   * only a cut inside the private mode was caught, as on a 2%-shared target (429 of 1,993 above).
    */
   cutGuard: number;
+  /**
+   * Floor of the 'otsu' and 'valley-emphasis' cuts (0 by default: off): the cut puts at least this
+   * share of stage 1's estimated number of shared vehicles at or above it; where fewer are, it moves
+   * down the ranking until that many are (decision.ts, `flooredCut`).
+   */
+  cutFloor: number;
   /**
    * Ensemble weight of M1 (0.25), chosen on seven simulated source/target pairs (never on the target
    * being classified) and checked on four more: the forest, trained on pseudo-labels, puts heavy
@@ -59,7 +67,8 @@ export const DEFAULT_COTRAIN: CotrainOptions = {
   sharedCap: 0.75,
   minClassShare: 0.3,
   decision: DEFAULT_DECISION,
-  cutGuard: 3,
+  cutGuard: 1.5,
+  cutFloor: 0.75,
   weightRf: 0.25,
   rf: { nEstimators: 100, minSamplesLeaf: 2, classWeight: 'balanced', oobScore: true, seed: 0 },
   image: {},
@@ -220,7 +229,7 @@ export async function cotrain(
       break;
     }
   }
-  const decision: Decision = decide(o.decision, rawRf, rawCnn, o.weightRf, o.cutGuard * prior * n, o.rf.nEstimators ?? 100);
+  const decision: Decision = decide(o.decision, rawRf, rawCnn, o.weightRf, { maxAbove: o.cutGuard * prior * n, minAbove: o.cutFloor * prior * n }, o.rf.nEstimators ?? 100);
   const { pRf, pCnn, pShared } = combine(rawRf, rawCnn, o.weightRf, decision);
   return { m1, m2, weightRf: o.weightRf, prior, decision, pRf, pCnn, pShared, rawRf, rawCnn, brier: { rf: rfBrier, cnn: cnnBrier }, rounds, stopReason, sets: { rf: rfSet, cnn: cnnSet } };
 }

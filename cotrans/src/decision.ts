@@ -37,6 +37,8 @@ export interface Decision {
   threshold: number;
   /** Passes of `guardedCut` (1: the first cut stood). */
   passes?: number;
+  /** True where `flooredCut` moved the cut down. */
+  floored?: boolean;
   clipRf: number;
   clipCnn: number;
 }
@@ -107,16 +109,42 @@ export function guardedCut(z: readonly number[], window: number, maxAbove: numbe
 }
 
 /**
- * The decision of `rule` on the two models' balanced posteriors over the target. `maxAbove` guards
- * the Otsu-family cuts (see `guardedCut`); `nEstimators` sets the forest's clip: a vote share of 0
- * or 1 counts as half a tree's vote, the CNN's sigmoid is clipped at 1e-5.
+ * `threshold`, lowered where fewer than `minAbove` of `z` lie at or above it: then halfway between the
+ * ceil(minAbove)-th highest value and the next one down, so exactly that many do. The cut of an
+ * Otsu-family rule can sit above a middle group of vehicles that belongs to the shared side (a real
+ * week's part-time drivers), which the shape of the scores alone cannot tell from a private tail; the
+ * number stage 1 expects above the cut can.
  */
-export function decide(rule: DecisionRule, rawRf: readonly number[], rawCnn: readonly number[], weightRf: number, maxAbove: number, nEstimators: number): Decision {
+export function flooredCut(z: readonly number[], threshold: number, minAbove: number): number {
+  const want = Math.min(z.length, Math.ceil(minAbove));
+  if (want <= 0 || z.reduce((k, v) => (v >= threshold ? k + 1 : k), 0) >= want) return threshold;
+  const s = z.filter(Number.isFinite).sort((a, b) => b - a);
+  if (want > s.length) return threshold;
+  const below = want < s.length ? s[want] : s[want - 1] - 1;
+  return s[want - 1] === below ? s[want - 1] : (s[want - 1] + below) / 2;
+}
+
+/** What stage 1's estimated share allows above an Otsu-family cut, in vehicles. */
+export interface CutBounds {
+  /** See `guardedCut`. */
+  maxAbove: number;
+  /** See `flooredCut` (0: no floor). */
+  minAbove?: number;
+}
+
+/**
+ * The decision of `rule` on the two models' balanced posteriors over the target. `bounds` guard and
+ * floor the Otsu-family cuts; `nEstimators` sets the forest's clip: a vote share of 0 or 1 counts as
+ * half a tree's vote, the CNN's sigmoid is clipped at 1e-5.
+ */
+export function decide(rule: DecisionRule, rawRf: readonly number[], rawCnn: readonly number[], weightRf: number, bounds: CutBounds, nEstimators: number): Decision {
   const clipRf = 0.5 / nEstimators;
   const clipCnn = 1e-5;
   if (rule === 'balanced') return { combine: 'logit', rule, threshold: 0, clipRf, clipCnn };
-  const cut = guardedCut(combinedLogit(rawRf, rawCnn, weightRf, clipRf, clipCnn), rule === 'otsu' ? 0 : EMPHASIS_WINDOW, maxAbove);
-  return { combine: 'logit', rule, threshold: cut.threshold ?? 0, passes: cut.passes, clipRf, clipCnn };
+  const z = combinedLogit(rawRf, rawCnn, weightRf, clipRf, clipCnn);
+  const cut = guardedCut(z, rule === 'otsu' ? 0 : EMPHASIS_WINDOW, bounds.maxAbove);
+  const threshold = flooredCut(z, cut.threshold ?? 0, bounds.minAbove ?? 0);
+  return { combine: 'logit', rule, threshold, passes: cut.passes, ...(threshold !== (cut.threshold ?? 0) ? { floored: true } : {}), clipRf, clipCnn };
 }
 
 export interface Combined {

@@ -150,7 +150,8 @@ const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 
 export function decisionText(d: Decision): string {
   const passes = d.passes && d.passes > 1 ? ` (${d.passes} passes: the first cut put over --cut-guard times stage 1's share above it)` : '';
-  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${passes}`;
+  const floored = d.floored ? " (moved down to --cut-floor times stage 1's share)" : '';
+  return `rule ${d.rule}, combined log-odds cut at ${d.threshold.toFixed(2)}${passes}${floored}`;
 }
 
 export function experimentMarkdown(r: ExperimentResult): string {

@@ -6,7 +6,7 @@ import { cotrain, type CotrainOptions, type CotrainResult, type RoundLog } from 
 import { BAG_VERSION, bagProbabilities, CoTransBag, CoTransModel, featureRows, imageSets, MODEL_FORMAT, MODEL_VERSION, type Manifest } from './model.js';
 import type { LabelRow } from './io.js';
 import { UserError } from '@cotrans/core';
-import { fitRobustStandardisation, standardise, type Standardisation } from './align.js';
+import { fitRobustStandardisation, keepUnits, standardise, type Standardisation } from './align.js';
 import { seedsWithTargetLabels, type TargetLabelUse } from './target-labels.js';
 
 export interface TrainOptions {
@@ -31,6 +31,11 @@ export interface TrainOptions {
    * the simulated source's images alone ranked the real development week as well as stage 1 did.
    */
   m2Source?: boolean;
+  /**
+   * Columns that stage 1's alignment and M1's scales leave in their own units (`DEFAULT_UNIT_COLUMNS`;
+   * [] scales every column).
+   */
+  unitColumns?: readonly string[];
   seed?: number;
   /**
    * CoTrans runs to bag (3 by default): train seeds seed, seed + 1, ...; the label is the sign of the
@@ -132,6 +137,15 @@ export const M1_VIEWS: readonly M1View[] = ['transferable', 'full'];
 export const DEFAULT_M1_VIEW: M1View = 'transferable';
 /** M1 also trains on the labelled source vehicles, each city on its own anchored scale. */
 export const DEFAULT_M1_SOURCE = true;
+/**
+ * The shift columns keep their units: hours with the engine on, the longest session, sessions of 2 h
+ * or more. A platform shift lasts hours in any city, so these need no alignment; scaled by each city's
+ * private cars, a real week whose private cars drive twice as long as the simulated ones put its
+ * part-time cabs' 3-5 h shifts where simulated private cars are
+ * (docs/experiments/2026-12-03-shift-units-and-share-floor.md). Assumes the source's shifts are in
+ * real hours, as a simulated or a real fleet's are.
+ */
+export const DEFAULT_UNIT_COLUMNS: readonly string[] = ['engine_hours_per_day', 'session_max_h', 'shift_sessions'];
 
 export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): Promise<TrainOutput> {
   const k = opts.members ?? DEFAULT_MEMBERS;
@@ -196,7 +210,9 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
             : 'shift structure';
     (groups[g] ??= []).push(i);
   });
-  const s1 = await runStage1({ X: featureRows(src.rows, trans), shared: src.shared }, { X: featureRows(target, trans) }, { ...opts.stage1, featureSets: groups, rf: { seed, ...opts.stage1?.rf } });
+  const unitNames = opts.unitColumns ?? DEFAULT_UNIT_COLUMNS;
+  const unitsOf = (columns: readonly string[]) => unitNames.flatMap((c) => (columns.includes(c) ? [columns.indexOf(c)] : []));
+  const s1 = await runStage1({ X: featureRows(src.rows, trans), shared: src.shared }, { X: featureRows(target, trans) }, { ...opts.stage1, featureSets: groups, unitColumns: unitsOf(trans), rf: { seed, ...opts.stage1?.rf } });
   const t1 = performance.now();
 
   const given = input.targetLabels ? seedsWithTargetLabels(s1.seeds, target.map((f) => f.vehicleId), input.targetLabels) : null;
@@ -211,9 +227,10 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
     const Xs = featureRows(src.rows, full);
     // the target's scale is anchored on the rows stage 1 anchored on (its private cars); without
     // stage-1 anchoring, on the whole target
-    m1Scale = fitRobustStandardisation(s1.anchorRows.length ? s1.anchorRows.map((i) => X[i]) : X);
+    const units = unitsOf(full);
+    m1Scale = keepUnits(fitRobustStandardisation(s1.anchorRows.length ? s1.anchorRows.map((i) => X[i]) : X), units);
     X = standardise(X, m1Scale);
-    m1Extra = { X: standardise(Xs, fitRobustStandardisation(Xs.filter((_, i) => !src.shared[i]))), shared: src.shared };
+    m1Extra = { X: standardise(Xs, keepUnits(fitRobustStandardisation(Xs.filter((_, i) => !src.shared[i])), units)), shared: src.shared };
   }
   const m2Extra = (opts.m2Source ?? true) ? { images: imageSets(src.rows, input.source.images, imageSize), shared: src.shared } : undefined;
   const ct = await cotrain(
@@ -236,7 +253,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
     decision: ct.decision,
     stopReason: ct.stopReason,
     rounds: ct.rounds,
-    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, m1Source: opts.m1Source ?? DEFAULT_M1_SOURCE, m1View: opts.m1View ?? DEFAULT_M1_VIEW, m2Source: opts.m2Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
+    config: { seed, members: opts.members ?? DEFAULT_MEMBERS, unitColumns: [...unitNames], m1Source: opts.m1Source ?? DEFAULT_M1_SOURCE, m1View: opts.m1View ?? DEFAULT_M1_VIEW, m2Source: opts.m2Source ?? true, stage1: opts.stage1 ?? {}, cotrain: opts.cotrain ?? {} },
     data: input.hashes ?? { source: '', sourceLabels: '', target: '' },
     metrics: {
       sourceVehicles: src.rows.length,

@@ -4,7 +4,7 @@
 // per class with a class-balance rule.
 import { UserError } from '@cotrans/core';
 import { RandomForestClassifier, type RandomForestOptions } from './rf/forest.js';
-import { applyLinear, coralTransform, fitRobustStandardisation, fitStandardisation, mmd, standardise, type Standardisation } from './align.js';
+import { applyLinear, coralTransform, fitRobustStandardisation, fitStandardisation, keepUnits, mmd, standardise, type Standardisation } from './align.js';
 import type { Matrix } from './linalg.js';
 import { estimatePrior, shiftPrior } from './prior.js';
 
@@ -48,6 +48,8 @@ export interface Stage1Options {
   seeds: SeedOptions;
   /** Named groups of column indexes for the MMD report; 'all' is always added. */
   featureSets?: Record<string, number[]>;
+  /** Column indexes the alignment leaves in their own units ('anchored', 'standardise'; see `keepUnits`). */
+  unitColumns?: readonly number[];
   onProgress?: (treesDone: number, treesTotal: number) => void;
 }
 
@@ -145,8 +147,9 @@ export async function runStage1(
     anchorRows = p0.flatMap((p, i) => (p < 0.5 ? [i] : []));
     if (anchorRows.length < Math.max(2, MIN_ANCHOR_SHARE * target.X.length)) anchorRows = target.X.map((_, i) => i);
   }
-  const sStats = anchored ? fitRobustStandardisation(source.X.filter((_, i) => !source.shared[i])) : fitStandardisation(source.X);
-  const tStats = anchored ? fitRobustStandardisation(anchorRows.map((i) => target.X[i])) : fitStandardisation(target.X);
+  const units = o.alignment === 'coral' ? [] : (o.unitColumns ?? []);
+  const sStats = keepUnits(anchored ? fitRobustStandardisation(source.X.filter((_, i) => !source.shared[i])) : fitStandardisation(source.X), units);
+  const tStats = keepUnits(anchored ? fitRobustStandardisation(anchorRows.map((i) => target.X[i])) : fitStandardisation(target.X), units);
   let Xs: number[][];
   let Xt: number[][];
   let coral: Matrix | null = null;

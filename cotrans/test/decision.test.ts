@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '@cotrans/core';
 import { seededSample } from '@cotrans/testkit';
-import { agreementOf, classCount, combine, combinedLogit, decide, exchangeFor, guardedCut, logit, mulberry32, otsuCut, pick, pseudoAccuracy, roomIn, sigmoid, valleyEmphasisCut, type Decision } from '@cotrans/cotrans';
+import { agreementOf, classCount, combine, combinedLogit, decide, exchangeFor, flooredCut, guardedCut, logit, mulberry32, otsuCut, pick, pseudoAccuracy, roomIn, sigmoid, valleyEmphasisCut, type Decision } from '@cotrans/cotrans';
 
 const sample = seededSample;
 
@@ -60,8 +60,8 @@ describe('combining the two views', () => {
     const r = mulberry32(9);
     const rf = Array.from({ length: 400 }, (_, i) => (i < 40 ? 0.9 + 0.1 * r() : 0.1 * r()));
     const cnn = rf.map((p) => Math.min(1, Math.max(0, p + 0.05 * (r() - 0.5))));
-    expect(decide('balanced', rf, cnn, 0.25, Infinity, 100)).toEqual({ combine: 'logit', rule: 'balanced', threshold: 0, clipRf: 0.005, clipCnn: 1e-5 });
-    const d = decide('otsu', rf, cnn, 0.25, Infinity, 50);
+    expect(decide('balanced', rf, cnn, 0.25, { maxAbove: Infinity }, 100)).toEqual({ combine: 'logit', rule: 'balanced', threshold: 0, clipRf: 0.005, clipCnn: 1e-5 });
+    const d = decide('otsu', rf, cnn, 0.25, { maxAbove: Infinity }, 50);
     expect(d.clipRf).toBe(0.01);
     expect(d.threshold).toBe(guardedCut(combinedLogit(rf, cnn, 0.25, 0.01, 1e-5), 0, Infinity).threshold);
     expect(combine(rf, cnn, 0.25, d).pShared.filter((p) => p >= 0.5).length).toBe(40);
@@ -152,5 +152,42 @@ describe('guarded cut', () => {
   it('stops when the values above the cut hold no further cut', () => {
     expect(guardedCut([0, 1], 0, 0)).toEqual({ threshold: 0.5, passes: 1 });
     expect(guardedCut([], 0, 0)).toEqual({ threshold: null, passes: 1 });
+  });
+});
+
+describe('floored cut', () => {
+  // a real week's shape: certain cabs near the clip, a middle group of part-time drivers just under
+  // Otsu's cut, private cars low
+  const cabs = Array.from({ length: 8 }, (_, i) => 9 + 0.1 * i);
+  const middle = Array.from({ length: 8 }, (_, i) => -0.5 + 0.1 * i);
+  const priv = Array.from({ length: 20 }, (_, i) => -9 + 0.2 * i);
+  const z = [...cabs, ...middle, ...priv];
+  const above = (t: number) => z.filter((v) => v >= t).length;
+
+  it("moves a cut that leaves fewer than the floor's vehicles above it down the ranking, to exactly that many", () => {
+    const otsu = otsuCut(z)!;
+    expect(above(otsu)).toBe(8); // Otsu splits the cabs off alone
+    const t = flooredCut(z, otsu, 0.75 * 20); // stage 1 expects 20 shared: at least 15 above
+    expect(above(t)).toBe(15);
+    expect(t).toBeLessThan(otsu);
+    expect(priv.filter((v) => v >= t)).toEqual([]);
+  });
+
+  it('keeps a cut that already puts enough above it, and a floor of 0', () => {
+    expect(flooredCut(z, 0, 5)).toBe(0);
+    expect(flooredCut(z, 5, 0)).toBe(5);
+    expect(flooredCut([], 1, 3)).toBe(1);
+    // a floor beyond the target puts every vehicle above the cut
+    expect(above(flooredCut(z, 5, 1000))).toBe(z.length);
+  });
+
+  it('decide floors an Otsu cut and says so', () => {
+    const rf = z.map((v) => sigmoid(v));
+    const d = decide('otsu', rf, rf, 0.25, { maxAbove: Infinity, minAbove: 15 }, 100);
+    expect(d.floored).toBe(true);
+    expect(combine(rf, rf, 0.25, d).pShared.filter((p) => p >= 0.5).length).toBe(15);
+    const plain = decide('otsu', rf, rf, 0.25, { maxAbove: Infinity }, 100);
+    expect(plain.floored).toBeUndefined();
+    expect(combine(rf, rf, 0.25, plain).pShared.filter((p) => p >= 0.5).length).toBe(8);
   });
 });

@@ -73,6 +73,31 @@ describe('stage 1 seeds', () => {
   });
 });
 
+describe('columns in their own units', () => {
+  // one shift column (hours): the target's private cars drive 2.7 times as long as the source's,
+  // the shared cars of both cities drive 3.5 h shifts; a second column is noise
+  const fleet = (seed: number, n: number, shareShared: number, privMean: number, privSd: number) => {
+    const r = mulberry32(seed);
+    const shared = Array.from({ length: n }, (_, i) => i < shareShared * n);
+    const X = shared.map((s) => [s ? 3.5 + 0.4 * gaussian(r) : Math.max(0.05, privMean + privSd * gaussian(r)), gaussian(r)]);
+    return { X, shared };
+  };
+  const src = fleet(1, 400, 0.3, 0.6, 0.15);
+  const tgt = fleet(2, 400, 0.3, 1.6, 0.45);
+  const recall = (p: number[]) => p.filter((v, i) => tgt.shared[i] && v >= 0.5).length / tgt.shared.filter(Boolean).length;
+
+  it("keeps a shift's hours: the target's shared cars are found although its private cars drive longer", async () => {
+    const opts = { rf: { nEstimators: 30, nJobs: 1, seed: 0 } };
+    const scaled = await runStage1(src, { X: tgt.X }, opts);
+    const units = await runStage1(src, { X: tgt.X }, { ...opts, unitColumns: [0] });
+    expect(units.source.mean[0]).toBe(0);
+    expect(units.target.std[0]).toBe(1);
+    expect(units.target.std[1]).not.toBe(1);
+    expect(recall(units.pBalanced)).toBeGreaterThan(0.9);
+    expect(recall(scaled.pBalanced)).toBeLessThan(0.5);
+  });
+});
+
 describe('robust standardisation', () => {
   it('takes the median and MAD scale of the majority, unmoved by a fifth of outliers', () => {
     const r = mulberry32(3);

@@ -26,7 +26,9 @@ private cars, MMD reported), picks confident target seeds per class, then co-tra
 the same transferable view, or every column with --m1-view full; it also learns from the labelled source
 vehicles, each city on its own anchored scale, unless --m1-source off) and M2 (CNN on day images;
 a vehicle scores by its best days) on the target; a run's label cuts the ensemble's log-odds
-(--decision; the cut is stored, and classify applies it). Several --source/--source-labels pairs
+(--decision; the cut is stored, and classify applies it), the cut kept between --cut-floor and
+--cut-guard times the number of shared vehicles stage 1 expects. The shift columns (--unit-columns)
+stay in hours and counts in both cities; the others are put on each city's private-car scale. Several --source/--source-labels pairs
 are one labelled source: their vehicles side by side (ids must differ between sources). --members runs
 (3 by default, train seeds --seed, --seed + 1, ...) are bagged: the label is the sign of the mean
 of their margins (log-odds minus cut). Writes a new version, DIR/versions/<id>/ (id = UTC
@@ -48,6 +50,7 @@ an empty target.`,
     'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley-emphasis --weight-rf 0.5 --m1-source off',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-1 --members 1   # one run, a third of the time',
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-p --cut-floor off --cut-guard 3 --unit-columns none   # the decision and scales before 2026-12-03',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models --target-labels reviews --db out/cotrans.sqlite   # reviewers\' verdicts as target labels',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --source real-few.csv.gz --source-labels real-few-labels.csv --target pool.csv.gz --tz America/Los_Angeles --models /tmp/models-r   # a simulated and a small real labelled source',
   ],
@@ -65,7 +68,7 @@ export interface TrainJob {
   tz?: string;
   sourceTz?: string;
   format?: LogFormat;
-  learn?: Pick<TrainOptions, 'stage1' | 'cotrain' | 'm1Source' | 'm1View' | 'members'>;
+  learn?: Pick<TrainOptions, 'stage1' | 'cotrain' | 'm1Source' | 'm1View' | 'members' | 'unitColumns'>;
   seed?: number;
   /** Target truth for the round log only (never trained on). */
   evalTruth?: string;
