@@ -75,7 +75,8 @@ describe('review page over the store, in Chromium', () => {
     expect(await page.locator('#detail .day-images img').first().getAttribute('src')).toBe('/images/taxi-1/2026-03-02.png');
 
     await page.locator('#rows tr[data-id="car-1"]').click();
-    await page.waitForFunction(() => document.querySelectorAll('#detail .label-history li').length === 1);
+    // taxi-1's detail also holds one history entry: wait for car-1's
+    await page.waitForFunction(() => document.querySelector('#detail h2')?.textContent === 'car-1' && document.querySelectorAll('#detail .label-history li').length === 1);
     expect(await page.locator('#detail .label-history li').textContent()).toMatch(/first label → private/);
     expect(await page.locator('#detail table.features').textContent()).toContain('night_share');
     const refused = await page.evaluate(async () => (await fetch('/api/vehicles/car-1/review', {
