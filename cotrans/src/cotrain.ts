@@ -37,15 +37,15 @@ export interface CotrainOptions {
    * Guard of the 'otsu' and 'valley-emphasis' cuts (1.5): a cut may put at most this many times the
    * vehicles of stage 1's estimated share at or above it; beyond that the rule runs again on the
    * scores above its cut (decision.ts, `guardedCut`; Infinity: off). With the shift columns in their
-   * own units, stage 1's share is close to the truth or above it (dev week 44-56% for 54%; simulated
-   * 8%-shared targets 11-13% for 10%), so a cut that puts 1.5x of it above itself has fallen into the
+   * own units, stage 1's share is close to the truth or above it (dev week 41-63% for 54%; simulated
+   * 8%-shared targets 10.5-12.6% for 10.5%), so a cut that puts 1.5x of it above itself has fallen into the
    * private tail: on a 4%-shared simulated target Otsu put 72 vehicles above its cut for 24 shared
-   * (F1 50.0), the second pass 28 (80.0). At 3x (the guard before shift columns kept their units)
+   * (F1 50.0), the second pass 26 (80.0; recomputed from that run's scores). At 3x (the guard before shift columns kept their units)
    * only a cut inside the private mode was caught, as on a 2%-shared target (429 of 1,993 above).
    */
   cutGuard: number;
   /**
-   * Floor of the 'otsu' and 'valley-emphasis' cuts (0 by default: off): the cut puts at least this
+   * Floor of the 'otsu' and 'valley-emphasis' cuts (0.75; 0: off): the cut puts at least this
    * share of stage 1's estimated number of shared vehicles at or above it; where fewer are, it moves
    * down the ranking until that many are (decision.ts, `flooredCut`).
    */
