@@ -70,13 +70,22 @@ export const LEARN_OPTIONS: Record<string, OptionSpec> = {
     help: "feature columns that stage 1's alignment and M1's scales leave in their own units (comma separated)",
     default: DEFAULT_UNIT_COLUMNS.join(','),
   },
+  'cnn-fit-cap': {
+    type: 'string',
+    arg: 'N|off',
+    help: "vehicles one CNN fit trains on at most: a larger set is sampled afresh each round, each class keeping its share",
+    default: String(C.cnnFitCap),
+  },
+  jobs: { type: 'string', arg: 'N', help: 'bagged runs trained at once, each on its own worker thread (default: all of --members; 1 = one after the other)' },
   'weight-rf': { type: 'string', arg: 'W', help: 'ensemble weight of M1 (RF) against M2 (CNN), in [0, 1]', default: String(C.weightRf) },
   'm1-source': { type: 'string', arg: ON_OFF.join('|'), help: 'M1 (RF) also trains on the labelled source vehicles, each city on its own anchored scale', default: onOffOf(DEFAULT_M1_SOURCE) },
   'm1-view': { type: 'string', arg: M1_VIEWS.join('|'), help: "M1 (RF)'s features: stage 1's transferable columns, or every column (stays, places and speeds change meaning with how completely a device logs)", default: DEFAULT_M1_VIEW },
 };
 
-export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean; m1View: M1View; members: number; unitColumns: string[] } {
+export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>; cotrain: Partial<CotrainOptions>; m1Source: boolean; m1View: M1View; members: number; jobs?: number; unitColumns: string[] } {
+  const jobs = num(args, 'jobs', { integer: true, min: 1, max: 20 });
   return {
+    ...(jobs !== undefined ? { jobs } : {}),
     unitColumns: unitColumns(str(args, 'unit-columns')),
     m1View: oneOf(args, 'm1-view', M1_VIEWS, DEFAULT_M1_VIEW),
     members: num(args, 'members', { def: DEFAULT_MEMBERS, integer: true, min: 1, max: 20 })!,
@@ -90,6 +99,7 @@ export function learnOptions(args: ParsedArgs): { stage1: Partial<Stage1Options>
       cutGuard: str(args, 'cut-guard') === 'off' ? Infinity : num(args, 'cut-guard', { def: C.cutGuard, min: 1 })!,
       cutFloor: str(args, 'cut-floor') === 'off' ? 0 : num(args, 'cut-floor', { def: C.cutFloor, min: 0, max: 3 })!,
       weightRf: num(args, 'weight-rf', { def: C.weightRf, min: 0, max: 1 })!,
+      cnnFitCap: str(args, 'cnn-fit-cap') === 'off' ? Infinity : num(args, 'cnn-fit-cap', { def: C.cnnFitCap, integer: true, min: 10 })!,
       image: {
         mode: oneOf(args, 'image-mode', IMAGE_MODES, I.mode),
         dayScore: oneOf(args, 'day-score', DAY_SCORES, I.dayScore),

@@ -53,6 +53,12 @@ describe('cotrans CLI conventions', () => {
     const d = await run(['train', ...base, '--models', 'nowhere', '--cut-guard', '0.5']);
     expect(d.code).toBe(1);
     expect(d.err).toContain("invalid --cut-guard '0.5': must be >= 1");
+    const e = await run(['train', ...base, '--models', 'nowhere', '--jobs', '0']);
+    expect(e.code).toBe(1);
+    expect(e.err).toContain("invalid --jobs '0': must be >= 1");
+    const f = await run(['train', ...base, '--models', 'nowhere', '--cnn-fit-cap', '2.5']);
+    expect(f.code).toBe(1);
+    expect(f.err).toContain("invalid --cnn-fit-cap '2.5': must be an integer");
   });
 
   it('runs as `npx cotrans` from the built bin', () => {

@@ -147,6 +147,11 @@ describe('train / classify / evaluate', () => {
     const plain = await trainCoTrans(input, { ...small, members: 1, m1Source: false });
     expect(plain.model.manifest.m1Scale).toBeNull();
     for (const m of [one, two, plain]) m.model.dispose();
+    // --cnn-fit-cap reaches the co-training: every CNN fit trained on 20 of its set's vehicles
+    await run(train, [...trainArgs(p('m-cap')), '--members', '1', '--cnn-fit-cap', '20']);
+    const capped = JSON.parse(readFileSync(path.join(resolveModelDir(p('m-cap')).path, 'manifest.json'), 'utf8'));
+    expect(capped.config.cotrain.cnnFitCap).toBe(20);
+    expect(capped.rounds.map((r: { cnnFitVehicles: number }) => r.cnnFitVehicles)).toEqual(capped.rounds.map(() => 20));
   }, 180_000);
 
   it('runs the experiment table in one go: its rows (and each run of the bag), JSON, ROC and confidence PNGs', async () => {

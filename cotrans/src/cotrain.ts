@@ -3,7 +3,7 @@
 // unlabeled vehicles (by class quota, above a confidence floor; exchange.ts) to the other's training
 // set. Stops when nothing new qualifies or after maxRounds; the final labels are the cut of the
 // combined log-odds (decision.ts).
-import { UserError } from '@cotrans/core';
+import { deriveSeed, UserError } from '@cotrans/core';
 import { RandomForestClassifier, type RandomForestOptions } from './rf/forest.js';
 import { ImageModel, type ImageModelOptions, type VehicleImageSet } from './cnn/images.js';
 import type { Seed } from './stage1.js';
@@ -11,6 +11,7 @@ import { shiftPrior } from './prior.js';
 import { combine, decide, DEFAULT_DECISION, type Decision, type DecisionRule } from './decision.js';
 import { agreementOf, classCount, oobBrier, pseudoAccuracy, type ClassCount } from './diagnostics.js';
 import { exchangeFor, pick, roomIn } from './exchange.js';
+import { stratifiedSample } from './fit-sample.js';
 
 export interface CotrainOptions {
   maxRounds: number;
@@ -56,6 +57,16 @@ export interface CotrainOptions {
    * private drivers higher than the CNN's best days do.
    */
   weightRf: number;
+  /**
+   * Vehicles one M2 fit trains on at most (2,000; Infinity: all). A larger set (its pseudo-labelled
+   * vehicles plus the source's) is sampled afresh each round, each class keeping its share, and the
+   * warm-started CNN sees a different sample each round. It bounds a round's cost whatever the fleet's
+   * size: on a 10,000-car target the sets reach 4,400 vehicles and the CNN fits were 90% of training
+   * (docs/experiments/2026-12-03-parallel-members-and-fit-cap.md). A set holds at most the seeds (20% of
+   * the target) and 7 rounds of 5%, plus the source: 1,508 on the accuracy benchmark's 2,000-car
+   * targets, so the cap never acts there or on the real weeks.
+   */
+  cnnFitCap: number;
   rf: RandomForestOptions;
   image: Partial<ImageModelOptions>;
 }
@@ -70,6 +81,7 @@ export const DEFAULT_COTRAIN: CotrainOptions = {
   cutGuard: 1.5,
   cutFloor: 0.75,
   weightRf: 0.25,
+  cnnFitCap: 2000,
   rf: { nEstimators: 100, minSamplesLeaf: 2, classWeight: 'balanced', oobScore: true, seed: 0 },
   image: {},
 };
@@ -98,6 +110,10 @@ export interface RoundLog {
   /** Only with evaluation truth: accuracy of the pseudo-labels in each set and of this round's additions. */
   pseudoAccuracy?: { rfSet: number; cnnSet: number; addedToCnn: number | null; addedToRf: number | null };
   seconds: number;
+  /** Vehicles M2's fit trained on this round: its set plus the source's, or a sample of them (`cnnFitCap`). */
+  cnnFitVehicles: number;
+  /** Where the round's time went, in seconds: each model's fit and its scoring of the whole target. */
+  timings: { rfFit: number; rfPredict: number; cnnFit: number; cnnPredict: number };
 }
 
 export interface CotrainResult {
@@ -121,6 +137,17 @@ export interface CotrainResult {
   stopReason: 'nothing-qualifies' | 'max-rounds';
   /** The final training sets, target row -> shared?, of M1 and M2 (with the last round's additions). */
   sets: { rf: Map<number, boolean>; cnn: Map<number, boolean> };
+}
+
+/** Seconds since the previous call (or since it was made). */
+function lapTimer(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const s = (now - last) / 1000;
+    last = now;
+    return s;
+  };
 }
 
 export function ensemble(pRf: readonly number[], pCnn: readonly number[], weightRf: number): number[] {
@@ -168,6 +195,7 @@ export async function cotrain(
   let stopReason: CotrainResult['stopReason'] = 'max-rounds';
   for (let round = 1; round <= o.maxRounds; round++) {
     const t0 = performance.now();
+    const lap = lapTimer();
     const rfRows = [...rfSet.keys()];
     const rfExtra = data.m1Extra ?? { X: [], shared: [] };
     // the extra rows follow the set's, so out-of-bag row r < rfRows.length is still set member rfRows[r]
@@ -175,17 +203,24 @@ export async function cotrain(
       [...rfRows.map((i) => data.X[i]), ...rfExtra.X],
       [...rfRows.map((i) => (rfSet.get(i) ? 'shared' : 'private')), ...rfExtra.shared.map((v) => (v ? 'shared' : 'private'))],
     );
+    const rfFit = lap();
     rawRf = m1.probaOf(data.X, 'shared');
+    const rfPredict = lap();
     if (m1.oobDecisionFunction) rfBrier = oobBrier(m1, rfRows.length, (r) => rfSet.get(rfRows[r])!);
     const cnnRows = [...cnnSet.keys()];
     const cnnExtra = data.m2Extra ?? { images: [], shared: [] };
+    const cnnImages = [...cnnRows.map((i) => data.images[i]), ...cnnExtra.images];
+    const cnnLabels = [...cnnRows.map((i) => (cnnSet.get(i) ? 1 : 0)), ...cnnExtra.shared.map((v) => (v ? 1 : 0))];
+    const fitRows = stratifiedSample(cnnLabels, o.cnnFitCap, deriveSeed(o.rf.seed ?? 0, round));
     const rep = await m2.fit(
-      [...cnnRows.map((i) => data.images[i]), ...cnnExtra.images],
-      [...cnnRows.map((i) => (cnnSet.get(i) ? 1 : 0)), ...cnnExtra.shared.map((v) => (v ? 1 : 0))],
+      fitRows.map((r) => cnnImages[r]),
+      fitRows.map((r) => cnnLabels[r]),
       round > 1 ? { maxEpochs: REFIT_EPOCHS } : {},
     );
+    const cnnFit = lap();
     cnnBrier = rep.heldOut.brier;
     rawCnn = Array.from(await m2.predictProba(data.images));
+    const cnnPredict = lap();
     const { agreement, kappa } = agreementOf(rawRf.map((p) => shiftPrior(p, prior)), rawCnn.map((p) => shiftPrior(p, prior)));
     const log: RoundLog = {
       round,
@@ -199,6 +234,8 @@ export async function cotrain(
       rfOob: m1.oobScore,
       cnnHeldOut: rep.heldOut,
       seconds: 0,
+      cnnFitVehicles: fitRows.length,
+      timings: { rfFit, rfPredict, cnnFit, cnnPredict },
     };
     let stop: CotrainResult['stopReason'] | null = round >= o.maxRounds ? 'max-rounds' : null;
     let toRf = new Map<number, boolean>();

@@ -8,6 +8,7 @@ import type { LabelRow } from './io.js';
 import { UserError } from '@cotrans/core';
 import { fitRobustStandardisation, keepUnits, standardise, type Standardisation } from './align.js';
 import { seedsWithTargetLabels, type TargetLabelUse } from './target-labels.js';
+import { trainMembers } from './member-pool.js';
 
 export interface TrainOptions {
   stage1?: Partial<Stage1Options>;
@@ -42,10 +43,17 @@ export interface TrainOptions {
    * mean of their margins (model.ts, CoTransBag). 1: a single run, a version-2 model directory.
    */
   members?: number;
+  /**
+   * Members trained at once, each on its own worker thread (default: all of them). A member's CNN
+   * trains on one core, so on 2 cores three members at once take half the wall time of one after the
+   * other; each member's model is the same either way. 1: in-thread, one after the other.
+   */
+  jobs?: number;
   /** Evaluation only: target truth, used to log pseudo-label accuracy and never to train. */
   truth?: Map<string, boolean>;
   onStage?: (stage: string, detail?: Record<string, number | string>) => void;
-  onRound?: (log: RoundLog) => void;
+  /** Each co-training round, with the train seed of the member it belongs to. */
+  onRound?: (log: RoundLog, seed: number) => void;
 }
 
 export interface TrainInput {
@@ -152,16 +160,8 @@ export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): 
   if (!Number.isInteger(k) || k < 1) throw new UserError(`members: ${k} is not a whole number of at least 1`);
   const seed = opts.seed ?? 0;
   const t0 = performance.now();
-  const runs: Awaited<ReturnType<typeof trainOne>>[] = [];
-  try {
-    for (let i = 0; i < k; i++) {
-      if (k > 1) opts.onStage?.('member', { member: i + 1, of: k, seed: seed + i });
-      runs.push(await trainOne(input, opts, seed + i));
-    }
-  } catch (e) {
-    for (const r of runs) r.model.dispose();
-    throw e;
-  }
+  const seeds = Array.from({ length: k }, (_, i) => seed + i);
+  const runs = await trainMembers(input, opts, seeds, (s) => trainOne(input, opts, s), opts.jobs ?? k);
   const first = runs[0];
   const members = runs.map((r, i) => ({ seed: seed + i, stage1: r.stage1, cotrain: r.cotrain }));
   if (k === 1) return { ...first, pShared: first.cotrain.pShared, members };
@@ -185,7 +185,11 @@ export async function trainCoTrans(input: TrainInput, opts: TrainOptions = {}): 
   return { ...first, model: new CoTransBag(manifest, runs.map((r) => r.model)), pShared, members };
 }
 
-async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Promise<Omit<TrainOutput, 'pShared' | 'members'> & { model: CoTransModel }> {
+/** One CoTrans run: what trainCoTrans returns of each member. */
+export type MemberRun = Omit<TrainOutput, 'pShared' | 'members'> & { model: CoTransModel };
+
+/** Stage 1 and stage 2 with train seed `seed` (in this thread). */
+export async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Promise<MemberRun> {
   const t0 = performance.now();
   const src = joinSource(input.source, input.sourceLabels);
   if (!src.rows.length) throw new UserError('source: no labeled vehicle with enough points (all flagged or unlabeled)');
@@ -236,7 +240,7 @@ async function trainOne(input: TrainInput, opts: TrainOptions, seed: number): Pr
   const ct = await cotrain(
     { X, m1Extra, m2Extra, images: imageSets(target, input.target.images, imageSize), seeds, prior: s1.prior, truth },
     { ...opts.cotrain, rf: { seed, ...opts.cotrain?.rf }, image: { seed, ...opts.cotrain?.image } },
-    opts.onRound,
+    opts.onRound && ((log) => opts.onRound!(log, seed)),
   );
   const t2 = performance.now();
   const manifest: Manifest = {

@@ -161,6 +161,27 @@ describe('co-training', () => {
     expect(Math.max(...sizes)).toBe(12);
   });
 
+  it('fits M2 on a sample of its set once the set outgrows cnnFitCap, and on the whole set below it', async () => {
+    const r = mulberry32(5);
+    const n = 80;
+    const X = Array.from({ length: n }, (_, i) => [gaussian(r) + (i % 4 === 0 ? 3 : 0), gaussian(r)]);
+    const images: VehicleImageSet[] = X.map((_, i) => {
+      const img = new Float32Array(64);
+      img[i % 4 === 0 ? 9 : 54] = 1;
+      return { vehicleId: `V${i}`, size: 8, dayKeys: ['2026-05-04'], days: [img], aggregate: img };
+    });
+    const seeds = Array.from({ length: 40 }, (_, index) => ({ index, shared: index % 4 === 0, confidence: 0.9 }));
+    const extra = { images: images.slice(0, 10), shared: images.slice(0, 10).map((_, i) => i % 4 === 0) };
+    const opts = { maxRounds: 2, perRound: 0.1, floor: 0.6, rf: { nEstimators: 20, nJobs: 1 }, image: { mode: 'day' as const, cnn: { maxEpochs: 2, convs: [{ filters: 2, kernel: 3, pool: 2, poolType: 'max' as const, padding: 'same' as const }], dense: 4 } } };
+    const whole = await cotrain({ X, images, seeds, prior: 0.25, m2Extra: extra }, opts);
+    const setSize = (l: (typeof whole.rounds)[number]) => l.cnnSet.shared + l.cnnSet.private + extra.images.length;
+    for (const l of whole.rounds) expect(l.cnnFitVehicles).toBe(setSize(l));
+    const capped = await cotrain({ X, images, seeds, prior: 0.25, m2Extra: extra }, { ...opts, cnnFitCap: 30 });
+    expect(capped.rounds.map((l) => l.cnnFitVehicles)).toEqual(capped.rounds.map(() => 30));
+    // what a round spent, by model
+    for (const l of capped.rounds) expect(l.timings.cnnFit).toBeGreaterThan(0);
+  });
+
   it('lets M1 learn from labelled extra rows (the source) what its seeds lack', async () => {
     // two kinds of shared vehicles: kind A (feature 0 high) among the seeds, kind B (feature 1 high) not;
     // the extra rows label both kinds. One round: M1 is fitted on its seeds (+ extra rows) only.

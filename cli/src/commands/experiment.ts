@@ -66,7 +66,7 @@ also scores each run of CoTrans's bag on its own, after the bag's row.
         deepTransfer: onOff(args, 'deep-transfer'),
         ...learnOpts,
         onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'experiment', stage, ...d }) + '\n'),
-        onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', round: r.round, agreement: r.agreement, kappa: r.kappa, seconds: r.seconds }) + '\n'),
+        onRound: (r, seed) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', seed, round: r.round, agreement: r.agreement, kappa: r.kappa, cnnFitVehicles: r.cnnFitVehicles, seconds: r.seconds }) + '\n'),
       },
     );
     const files = await learn.writeExperiment(res, out);

@@ -31,7 +31,9 @@ a vehicle scores by its best days) on the target; a run's label cuts the ensembl
 stay in hours and counts in both cities; the others are put on each city's private-car scale. Several --source/--source-labels pairs
 are one labelled source: their vehicles side by side (ids must differ between sources). --members runs
 (3 by default, train seeds --seed, --seed + 1, ...) are bagged: the label is the sign of the mean
-of their margins (log-odds minus cut). Writes a new version, DIR/versions/<id>/ (id = UTC
+of their margins (log-odds minus cut). The members train at once, one worker thread each
+(--jobs limits how many; each member's model is the same bytes either way), and one CNN fit trains
+on at most --cnn-fit-cap vehicles, a fresh class-stratified sample of its set each round. Writes a new version, DIR/versions/<id>/ (id = UTC
 creation time + content hash), beside the older ones, then points DIR/current at it (one atomic
 rename; a crash before it keeps the previous version current; cotrans models use ID rolls back).
 A version holds manifest.json (version, columns, alignment, seeds, ensemble weight, round log,
@@ -50,6 +52,7 @@ an empty target.`,
     'cotrans train --source taxi.csv.gz --source-labels taxi-labels.csv --target pool.csv.gz --tz Asia/Shanghai --models models/ --rounds 12 --alignment coral',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-b --day-score mean --decision valley-emphasis --weight-rf 0.5 --m1-source off',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-1 --members 1   # one run, a third of the time',
+    'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models --jobs 1 --cnn-fit-cap off   # members one after the other, every CNN fit on its whole set (less memory, more time)',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models-p --cut-floor off --cut-guard 3 --unit-columns none   # the decision and scales before 2026-12-03',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --models /tmp/models --target-labels reviews --db out/cotrans.sqlite   # reviewers\' verdicts as target labels',
     'cotrans train --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --source real-few.csv.gz --source-labels real-few-labels.csv --target pool.csv.gz --tz America/Los_Angeles --models /tmp/models-r   # a simulated and a small real labelled source',
@@ -138,7 +141,7 @@ export async function trainFleets(job: TrainJob, given?: { target: LoadedFleet; 
       truth: truth ? new Map(truth.map((l) => [l.vehicleId, l.shared])) : undefined,
       ...job.learn,
       onStage: (stage, d) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'train', stage, ...d }) + '\n'),
-      onRound: (r) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', ...r }) + '\n'),
+      onRound: (r, seed) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), task: 'cotrain', seed, ...r }) + '\n'),
     },
   );
   out.model.manifest.timings.features_s = tFeatures;

@@ -1,9 +1,7 @@
 // Grows trees on worker threads (one per job) fed from a shared copy of the bins. Trees are seeded by
 // their index, so the forest is the same whichever thread grew which tree, and the same in-thread.
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { workerScriptNextTo, type WorkerScript } from '../worker-script.js';
 import { growTree, type TreeData, type TreeParams, type BinnedView } from './tree.js';
 
 export interface GrowJob {
@@ -15,30 +13,15 @@ export interface GrowJob {
   seeds: number[];
 }
 
-/**
- * The worker script next to this module: dist/rf/worker.js when running built code. Under a
- * TypeScript runner (vitest on src/) it is worker.ts, startable only through tsx; without tsx,
- * null (train in-thread).
- */
-export function defaultWorkerScript(): { url: URL; execArgv: string[] } | null {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) {
-    const url = new URL('./worker.js', import.meta.url);
-    return existsSync(fileURLToPath(url)) ? { url, execArgv: [] } : null;
-  }
-  const url = new URL('./worker.ts', import.meta.url);
-  try {
-    createRequire(import.meta.url).resolve('tsx');
-    return { url, execArgv: ['--import', 'tsx'] };
-  } catch {
-    return null;
-  }
+/** The worker script next to this module (worker-script.ts): null under vitest without tsx (in-thread). */
+export function defaultWorkerScript(): WorkerScript | null {
+  return workerScriptNextTo(import.meta.url, 'worker');
 }
 
 export async function growForest(
   job: GrowJob,
   nJobs: number,
-  script: { url: URL; execArgv: string[] } | null = defaultWorkerScript(),
+  script: WorkerScript | null = defaultWorkerScript(),
   onTree?: (done: number, total: number) => void,
 ): Promise<TreeData[]> {
   const total = job.seeds.length;
