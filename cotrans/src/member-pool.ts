@@ -111,6 +111,8 @@ export async function trainMembers(
     await Promise.all(Array.from({ length: Math.min(jobs, seeds.length) }, one));
     return out as MemberRun[];
   } catch (e) {
+    // no loop starts another member once one has failed; the running ones are stopped
+    next = seeds.length;
     for (const w of live) void w.terminate();
     for (const r of out) r?.model.dispose();
     throw e;
