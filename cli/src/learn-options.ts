@@ -76,7 +76,7 @@ export const LEARN_OPTIONS: Record<string, OptionSpec> = {
     help: "vehicles one CNN fit trains on at most: a larger set is sampled afresh each round, each class keeping its share",
     default: String(C.cnnFitCap),
   },
-  jobs: { type: 'string', arg: 'N', help: 'bagged runs trained at once, each on its own worker thread (default: all of --members; 1 = one after the other)' },
+  jobs: { type: 'string', arg: 'N', help: "bagged runs trained at once, each on its own worker thread (default: all of --members; 1 = one after the other); experiment: also its CNN rows beside CoTrans at once (default: the machine's cores)" },
   'weight-rf': { type: 'string', arg: 'W', help: 'ensemble weight of M1 (RF) against M2 (CNN), in [0, 1]', default: String(C.weightRf) },
   'm1-source': { type: 'string', arg: ON_OFF.join('|'), help: 'M1 (RF) also trains on the labelled source vehicles, each city on its own anchored scale', default: onOffOf(DEFAULT_M1_SOURCE) },
   'm1-view': { type: 'string', arg: M1_VIEWS.join('|'), help: "M1 (RF)'s features: stage 1's transferable columns, or every column (stays, places and speeds change meaning with how completely a device logs)", default: DEFAULT_M1_VIEW },

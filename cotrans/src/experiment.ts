@@ -8,7 +8,7 @@ import { FEATURE_COLUMNS, type FleetResult } from '@cotrans/features';
 import { binaryReport, confidenceCurve, perStratumRecall, rocCurve, type BinaryReport } from './metrics.js';
 import { joinSource, trainCoTrans, type TrainOptions, type TrainOutput } from './pipeline.js';
 import { RandomForestClassifier } from './rf/forest.js';
-import { ImageModel, type ImageModelOptions } from './cnn/images.js';
+import { runImageJobs, type ImageJob, type ImageJobResult } from './image-jobs.js';
 import { CoTransBag, featureRows, imageSets } from './model.js';
 import type { Decision } from './decision.js';
 import { shiftPrior } from './prior.js';
@@ -36,37 +36,32 @@ export interface ExperimentResult {
   truth: boolean[];
 }
 
-/** k-fold CV of RF (full view) + image CNN with true labels: the supervised upper bound. */
-async function supervised(target: FleetResult['features'], images: FleetResult['images'], truth: boolean[], folds: number, seed: number, image: Partial<ImageModelOptions>, imageSize: number): Promise<number[]> {
-  const n = target.length;
-  const order = Array.from({ length: n }, (_, i) => i);
+/** Stratified k folds: shared and private dealt round-robin, in a seeded order. */
+function stratifiedFolds(truth: boolean[], folds: number, seed: number): { train: number[]; test: number[] }[] {
+  const order = Array.from({ length: truth.length }, (_, i) => i);
   shuffle(order, mulberry32(seed ^ 0x51ed));
-  // stratified: deal shared and private round-robin into folds
-  const fold = new Int32Array(n);
+  const fold = new Int32Array(truth.length);
   let a = 0;
   let b = 0;
   for (const i of order) fold[i] = truth[i] ? a++ % folds : b++ % folds;
-  const X = featureRows(target, FEATURE_COLUMNS);
-  const sets = imageSets(target, images, imageSize);
-  const p = new Array<number>(n).fill(NaN);
-  for (let k = 0; k < folds; k++) {
-    const tr = order.filter((i) => fold[i] !== k);
-    const te = order.filter((i) => fold[i] === k);
-    // Supervised on the target's own class mix: no class weights, so the posteriors are already at
-    // the target prior (shifting balanced posteriors of an uncalibrated forest cost recall).
-    const rf = await new RandomForestClassifier({ ...DEFAULT_COTRAIN.rf, classWeight: null, seed }).fit(tr.map((i) => X[i]), tr.map((i) => (truth[i] ? 'shared' : 'private')));
-    const rfBrier = oobBrier(rf, tr.length, (r) => truth[tr[r]]);
-    const im = new ImageModel({ seed, ...image, cnn: { ...image.cnn, balanceClasses: false } });
-    const rep = await im.fit(tr.map((i) => sets[i]), tr.map((i) => (truth[i] ? 1 : 0)));
-    const wa = 1 / Math.max(Number.isFinite(rfBrier) ? rfBrier : 0, 1e-3);
-    const wb = Number.isFinite(rep.heldOut.brier) ? 1 / Math.max(rep.heldOut.brier, 1e-3) : wa;
-    const w = Math.min(0.8, Math.max(0.2, wa / (wa + wb)));
-    const pr = rf.probaOf(te.map((i) => X[i]), 'shared');
-    const pc = await im.predictProba(te.map((i) => sets[i]));
-    te.forEach((i, r) => (p[i] = w * pr[r] + (1 - w) * pc[r]));
-    im.dispose();
-  }
-  return p;
+  return Array.from({ length: folds }, (_, k) => ({ train: order.filter((i) => fold[i] !== k), test: order.filter((i) => fold[i] === k) }));
+}
+
+/**
+ * One fold of the supervised upper bound (k-fold CV of RF on the full view + image CNN, true labels):
+ * the forest here, the CNN's scores from its image job; blended by their held-out Brier scores.
+ */
+async function supervisedFold(X: number[][], truth: boolean[], fold: { train: number[]; test: number[] }, seed: number, cnn: ImageJobResult): Promise<number[]> {
+  const tr = fold.train;
+  // Supervised on the target's own class mix: no class weights, so the posteriors are already at
+  // the target prior (shifting balanced posteriors of an uncalibrated forest cost recall).
+  const rf = await new RandomForestClassifier({ ...DEFAULT_COTRAIN.rf, classWeight: null, seed }).fit(tr.map((i) => X[i]), tr.map((i) => (truth[i] ? 'shared' : 'private')));
+  const rfBrier = oobBrier(rf, tr.length, (r) => truth[tr[r]]);
+  const wa = 1 / Math.max(Number.isFinite(rfBrier) ? rfBrier : 0, 1e-3);
+  const wb = Number.isFinite(cnn.report.heldOut.brier) ? 1 / Math.max(cnn.report.heldOut.brier, 1e-3) : wa;
+  const w = Math.min(0.8, Math.max(0.2, wa / (wa + wb)));
+  const pr = rf.probaOf(fold.test.map((i) => X[i]), 'shared');
+  return fold.test.map((_, r) => w * pr[r] + (1 - w) * cnn.p[r]);
 }
 
 export async function runExperiment(
@@ -103,40 +98,49 @@ export async function runExperiment(
   const runModels = train.model instanceof CoTransBag ? train.model.members : [train.model];
   add('source-only RF (stage 1)', train.stage1.pShared, runModels[0].manifest.timings.stage1_s);
 
-  opts.onStage?.('cnn-on-seeds');
-  const t1 = performance.now();
-  const seedModel = new ImageModel({ seed, ...opts.cotrain?.image });
+  // Every CNN row beside CoTrans is an independent, seeded fit: they run at once on worker threads
+  // (image-jobs.ts), on one pool of image sets, the target's first and then the source's.
   const sets = imageSets(target, input.target.images, imageSize);
-  await seedModel.fit(train.stage1.seeds.map((s) => sets[s.index]), train.stage1.seeds.map((s) => (s.shared ? 1 : 0)));
-  const pSeeds = Array.from(await seedModel.predictProba(sets), (p) => shiftPrior(p, train.stage1.prior, 0.5));
-  seedModel.dispose();
-  add('CNN on stage-1 seeds', pSeeds, (performance.now() - t1) / 1000);
-  if (opts.deepTransfer ?? true) {
-    // The seed deck's deep transfer methods: a CNN on the labelled source's images, plain, with an
-    // MMD penalty (DDC/DAN) or with a domain classifier behind a gradient reversal (DANN) against
-    // the unlabelled target's images; a target vehicle scores as M2 scores it.
-    const src = joinSource(input.source, input.sourceLabels);
-    const srcSets = imageSets(src.rows, input.source.images, imageSize);
-    for (const [name, method] of [['CNN on source images', null], ['CNN on source images + MMD (DDC/DAN)', 'mmd'], ['CNN on source images + DANN', 'dann']] as const) {
-      opts.onStage?.('deep-transfer', { method: method ?? 'none' });
-      const t = performance.now();
-      const m = new ImageModel({ seed, ...opts.cotrain?.image });
-      await m.fit(srcSets, src.shared.map((v) => (v ? 1 : 0)), method ? { domain: { vehicles: sets, method } } : {});
-      const p = Array.from(await m.predictProba(sets));
-      m.dispose();
-      add(name, p, (performance.now() - t) / 1000);
-    }
+  const deep = opts.deepTransfer ?? true;
+  const src = deep ? joinSource(input.source, input.sourceLabels) : null;
+  const srcSets = src ? imageSets(src.rows, input.source.images, imageSize) : [];
+  const pool = [...sets, ...srcSets];
+  const all = sets.map((_, i) => i);
+  const image = { seed, ...opts.cotrain?.image };
+  const jobs: ImageJob[] = [{ name: 'cnn-on-seeds', options: image, train: train.stage1.seeds.map((s) => s.index), labels: train.stage1.seeds.map((s) => (s.shared ? 1 : 0)), predict: all }];
+  // The seed deck's deep transfer methods: a CNN on the labelled source's images, plain, with an
+  // MMD penalty (DDC/DAN) or with a domain classifier behind a gradient reversal (DANN) against
+  // the unlabelled target's images; a target vehicle scores as M2 scores it.
+  const deepRows = [['CNN on source images', null], ['CNN on source images + MMD (DDC/DAN)', 'mmd'], ['CNN on source images + DANN', 'dann']] as const;
+  if (src) {
+    const srcIdx = srcSets.map((_, i) => sets.length + i);
+    const srcLabels = src.shared.map((v) => (v ? 1 : 0));
+    for (const [, method] of deepRows) jobs.push({ name: `deep-transfer:${method ?? 'none'}`, options: image, train: srcIdx, labels: srcLabels, ...(method ? { domain: { vehicles: all, method } } : {}), predict: all });
   }
+  const folds = opts.folds ?? 5;
+  const cv = stratifiedFolds(truth, folds, seed);
+  const supImage = { ...image, cnn: { ...image.cnn, balanceClasses: false } };
+  for (const [k, f] of cv.entries()) jobs.push({ name: `supervised:fold ${k + 1}/${folds}`, options: supImage, train: f.train, labels: f.train.map((i) => (truth[i] ? 1 : 0)), predict: f.test });
+  const done = await runImageJobs(pool, jobs, { jobs: opts.jobs, onStart: (j, i) => opts.onStage?.('image-job', { job: j.name, index: i + 1, of: jobs.length }) });
+
+  add('CNN on stage-1 seeds', Array.from(done[0].p, (p) => shiftPrior(p, train.stage1.prior, 0.5)), done[0].seconds);
+  if (src) deepRows.forEach(([name], k) => add(name, Array.from(done[1 + k].p), done[1 + k].seconds));
   add('CoTrans', train.pShared, tTrain);
   // each run of a bag on its own, after the bag's row (readers find the first row named CoTrans)
   if (train.members.length > 1) {
     train.members.forEach((m, i) => add(`CoTrans, one run (train seed ${m.seed})`, m.cotrain.pShared, runModels[i].manifest.timings.stage1_s + runModels[i].manifest.timings.stage2_s));
   }
 
-  opts.onStage?.('supervised', { folds: opts.folds ?? 5 });
-  const t2 = performance.now();
-  const pSup = await supervised(target, input.target.images, truth, opts.folds ?? 5, seed, { ...opts.cotrain?.image }, imageSize);
-  add(`supervised upper bound (${opts.folds ?? 5}-fold CV, RF+CNN)`, pSup, (performance.now() - t2) / 1000);
+  const X = featureRows(target, FEATURE_COLUMNS);
+  const pSup = new Array<number>(target.length).fill(NaN);
+  let supSeconds = 0;
+  for (const [k, f] of cv.entries()) {
+    const r = done[jobs.length - folds + k];
+    const p = await supervisedFold(X, truth, f, seed, r);
+    f.test.forEach((i, j) => (pSup[i] = p[j]));
+    supSeconds += r.seconds;
+  }
+  add(`supervised upper bound (${folds}-fold CV, RF+CNN)`, pSup, supSeconds);
   let placed: ExperimentResult['placed'];
   if (input.placedIds?.length) {
     const want = new Set(input.placedIds);

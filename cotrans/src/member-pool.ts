@@ -7,12 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '@cotrans/core';
-import type { FleetResult } from '@cotrans/features';
 import { CoTransModel } from './model.js';
 import { RandomForestClassifier, type RandomForestJSON } from './rf/forest.js';
 import type { RoundLog } from './cotrain.js';
 import type { MemberRun, TrainInput, TrainOptions } from './pipeline.js';
 import { workerScriptNextTo, type WorkerScript } from './worker-script.js';
+import { shareImages, withoutFunctions } from './worker-transfer.js';
 
 /** The member worker next to this module: null under vitest without tsx (members train in-thread). */
 export function defaultMemberScript(): WorkerScript | null {
@@ -119,34 +119,4 @@ export async function trainMembers(
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-/** The fleet with every image a view into one SharedArrayBuffer, so workers share it instead of copying it. */
-export function shareImages(fleet: FleetResult): FleetResult {
-  let floats = 0;
-  for (const v of fleet.images.values()) floats += v.aggregate.length + v.days.reduce((a, d) => a + d.length, 0);
-  const all = new Float32Array(new SharedArrayBuffer(floats * Float32Array.BYTES_PER_ELEMENT));
-  let at = 0;
-  const view = (a: Float32Array) => {
-    const v = all.subarray(at, at + a.length);
-    v.set(a);
-    at += a.length;
-    return v;
-  };
-  const images: FleetResult['images'] = new Map();
-  for (const [k, v] of fleet.images) images.set(k, { ...v, days: v.days.map(view), aggregate: view(v.aggregate) });
-  return { ...fleet, images };
-}
-
-/** A structured-cloneable copy of plain options: functions (progress callbacks) and URLs dropped. */
-function withoutFunctions(v: unknown): unknown {
-  if (typeof v === 'function' || v instanceof URL) return undefined;
-  if (v === null || typeof v !== 'object' || v instanceof Map || v instanceof Set || ArrayBuffer.isView(v)) return v;
-  if (Array.isArray(v)) return v.map(withoutFunctions);
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    const y = withoutFunctions(x);
-    if (y !== undefined) out[k] = y;
-  }
-  return out;
 }
