@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeFleet } from '@cotrans/fixtures';
+import { csvCells } from '@cotrans/core';
 import { parseCommandArgs } from '../src/kit.js';
 import { command as train } from '../src/commands/train.js';
 import { command as classify } from '../src/commands/classify.js';
@@ -154,7 +155,7 @@ describe('train / classify / evaluate', () => {
     expect(capped.rounds.map((r: { cnnFitVehicles: number }) => r.cnnFitVehicles)).toEqual(capped.rounds.map(() => 20));
   }, 180_000);
 
-  it('runs the experiment table in one go: its rows (and each run of the bag), JSON, ROC and confidence PNGs', async () => {
+  it('runs the experiment table in one go: its rows (and each run of the bag), JSON, ROC and confidence PNGs, scores per vehicle', async () => {
     const out = p('exp');
     const log = await run(experiment, ['--source', p('src', 'points.csv.gz'), '--source-labels', p('src', 'labels.csv'), '--target', p('tgt', 'points.csv.gz'), '--truth', p('tgt', 'labels.csv'), '--out', out, '--folds', '2', '--epochs', '2']);
     expect(log).toMatch(/source-only RF/);
@@ -175,6 +176,17 @@ describe('train / classify / evaluate', () => {
     expect(json.rounds[0].pseudoAccuracy.rfSet).toBeGreaterThan(0);
     for (const f of ['roc.png', 'confidence.png']) expect(readFileSync(path.join(out, f)).subarray(1, 4).toString()).toBe('PNG');
     expect(readFileSync(path.join(out, 'experiment.md'), 'utf8')).toMatch(/\| CoTrans \|/);
+    // scores.csv: a line per vehicle with its truth and every method's score, the labels of the rows above
+    const [head, ...lines] = readFileSync(path.join(out, 'scores.csv'), 'utf8').trimEnd().split('\n').map((l, i) => csvCells(l, 'scores.csv', i + 1)!);
+    expect(head).toEqual(['vehicle_id', 'truth', 'stratum', ...json.rows.map((r: { method: string }) => r.method)]);
+    expect(lines).toHaveLength(json.vehicles);
+    const truth = new Map(readFileSync(p('tgt', 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')).map((c) => [c[0], c[1]]));
+    for (const c of lines) expect(c[1]).toBe(truth.get(c[0]));
+    json.rows.forEach((r: { report: { confusion: { tp: number; fp: number } } }, k: number) => {
+      const above = lines.filter((c) => Number(c[3 + k]) >= 0.5);
+      expect(above.length).toBe(r.report.confusion.tp + r.report.confusion.fp);
+      expect(above.filter((c) => c[1] === 'shared').length).toBe(r.report.confusion.tp);
+    });
   }, 120_000);
 
   it('rejects labels naming unknown vehicles, a single-class source and an empty target (exit 1)', async () => {

@@ -15,7 +15,7 @@ import { shiftPrior } from './prior.js';
 import { DEFAULT_COTRAIN } from './cotrain.js';
 import { oobBrier } from './diagnostics.js';
 import { lineChartSvg, writeSvgPng } from './plots.js';
-import { mulberry32, shuffle } from '@cotrans/core';
+import { csvRow, mulberry32, shuffle } from '@cotrans/core';
 import type { LabelRow } from './io.js';
 
 export interface ExperimentRow {
@@ -34,6 +34,8 @@ export interface ExperimentResult {
   sharedShare: number;
   scores: Record<string, number[]>;
   truth: boolean[];
+  /** Per vehicle, in the order of `train.targetIds`: the truth's stratum ('' where it has none). */
+  strata: string[];
 }
 
 /** Stratified k folds: shared and private dealt round-robin, in a seeded order. */
@@ -147,7 +149,7 @@ export async function runExperiment(
     const idx = ids.map((id, i) => (want.has(id) ? i : -1)).filter((i) => i >= 0);
     placed = { ids: idx.map((i) => ids[i]), recall: Object.fromEntries(Object.entries(scores).map(([k, p]) => [k, idx.length ? idx.filter((i) => p[i] >= 0.5).length / idx.length : NaN])) };
   }
-  return { rows, train, vehicles: ids.length, sharedShare: truth.filter(Boolean).length / truth.length, scores, truth, placed };
+  return { rows, train, vehicles: ids.length, sharedShare: truth.filter(Boolean).length / truth.length, scores, truth, strata: st, placed };
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
@@ -194,13 +196,24 @@ export function experimentMarkdown(r: ExperimentResult): string {
     lines.push('', `## Placed vehicles (${r.placed.ids.length}, e.g. real taxis moved into the pool): recall as shared`, '', '| method | recall |', '|---|---|');
     for (const [k, v] of Object.entries(r.placed.recall)) lines.push(`| ${k} | ${pct(v)} |`);
   }
-  lines.push('', 'Plots: roc.png (ROC curves), confidence.png (accuracy of the top share of the target ranked by confidence).', '');
+  lines.push('', 'Plots: roc.png (ROC curves), confidence.png (accuracy of the top share of the target ranked by confidence). Scores per vehicle and method: scores.csv.', '');
   return lines.join('\n');
+}
+
+/**
+ * scores.csv: one line per target vehicle with its truth and stratum and each method's P(shared), at
+ * full precision, so a cut or a blend can be studied afterwards without training again.
+ */
+export function scoresCsv(r: ExperimentResult): string {
+  const methods = Object.keys(r.scores);
+  const head = csvRow(['vehicle_id', 'truth', 'stratum', ...methods]);
+  const lines = r.train.targetIds.map((id, i) => csvRow([id, r.truth[i] ? 'shared' : 'private', r.strata[i], ...methods.map((m) => String(r.scores[m][i]))]));
+  return [head, ...lines].join('\n') + '\n';
 }
 
 export async function writeExperiment(r: ExperimentResult, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const files = ['experiment.md', 'experiment.json', 'roc.png', 'confidence.png'].map((f) => path.join(dir, f));
+  const files = ['experiment.md', 'experiment.json', 'roc.png', 'confidence.png', 'scores.csv'].map((f) => path.join(dir, f));
   await writeFile(files[0], experimentMarkdown(r));
   const json = {
     vehicles: r.vehicles,
@@ -216,6 +229,7 @@ export async function writeExperiment(r: ExperimentResult, dir: string): Promise
     confidence: Object.fromEntries(Object.entries(r.scores).map(([k, p]) => [k, confidenceCurve(r.truth, p)])),
   };
   await writeFile(files[1], JSON.stringify(json, null, 1));
+  await writeFile(files[4], scoresCsv(r));
   const roc = Object.entries(r.scores).map(([name, p]) => ({ name, points: rocCurve(r.truth, p).map((q) => [q.fpr, q.tpr] as [number, number]) }));
   await writeSvgPng(lineChartSvg({ title: 'ROC on the target (shared = positive)', xLabel: 'false positive rate', yLabel: 'true positive rate', series: roc, diagonal: true, legend: 'bottom-right' }), files[2]);
   const conf = Object.entries(r.scores).map(([name, p]) => ({ name, points: [[0, 1] as [number, number], ...confidenceCurve(r.truth, p, 20).map((q) => [q.fraction, q.accuracy] as [number, number])].slice(1) }));

@@ -20,14 +20,18 @@ export const command: Command = {
     'real-format': { type: 'string', arg: 'FORMAT', help: 'format of --real', default: 'auto' },
     'deep-transfer': { type: 'string', arg: 'on|off', help: 'rows for a CNN on the source images, plain, with an MMD penalty (DDC/DAN) and with a gradient-reversal domain classifier (DANN) against the target images', default: 'on' },
   },
-  details: `One run on the same data writes DIR/experiment.md (table), DIR/experiment.json, DIR/roc.png
-and DIR/confidence.png (accuracy of the target ranked by confidence). The learning options are
-train's, so the CoTrans row measures what train would build. With --members above 1 the table
-also scores each run of CoTrans's bag on its own, after the bag's row.
+  details: `One run on the same data writes DIR/experiment.md (table), DIR/experiment.json, DIR/roc.png,
+DIR/confidence.png (accuracy of the target ranked by confidence) and DIR/scores.csv (each vehicle's
+truth, stratum and score by every method). The learning options are train's, so the CoTrans row
+measures what train would build. With --members above 1 the table also scores each run of
+CoTrans's bag on its own, after the bag's row. After training, the CNN rows and the supervised
+folds' CNNs train at once on worker threads (--jobs, default the machine's cores); their scores
+are the same with any --jobs.
 \`cotrans evaluate --experiment ...\` is an alias of \`cotrans experiment ...\`.`,
   examples: [
     'cotrans experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp',
     'cotrans experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp-1 --members 1',
+    'cotrans experiment --source /tmp/src/points.csv.gz --source-labels /tmp/src/labels.csv --target /tmp/tgt/points.csv.gz --truth /tmp/tgt/labels.csv --out /tmp/exp-2 --jobs 1   # everything in the main thread, one fit after the other: less memory, more time',
   ],
   async run(args) {
     const learn = await import('@cotrans/cotrans');
