@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]
+// npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--real-only | --skip-real] [--dev-week DIR] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]
 // The accuracy table of the learning stage, reproducible in one command: simulates the source and target fleets
 // of every pair (cached in --data; the simulator is seeded, so the same pair gives the same bytes) and
 // runs `cotrans evaluate --experiment` on each (source-only RF, CNN on stage-1 seeds, CoTrans, and the
 // supervised upper bound by 5-fold CV with the target truth), then prints and writes the table with
 // the gap to the bound and the means. Options after a bare `--` go to every `evaluate --experiment`
 // (e.g. `-- --weight-rf 0 --decision balanced`), so a variant is measured on the same pairs.
-// About 5 minutes per pair on 2 cores (CoTrans is a bag of three runs; 1:1 took 4.8 min); --quick runs the first three pairs only; --shares runs the six
+// About 2-3 minutes per pair on 2 cores (CoTrans is a bag of three runs; 1:1 took 3.0 min, the twelve pairs 31 min with
+// their fleets simulated); --quick runs the first three pairs only; --shares runs the six
 // pairs whose targets hold 2% to 16% shared vehicles instead of the twelve.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { realRows, realTable } from './accuracy-real.mjs';
@@ -65,11 +66,13 @@ const { values: opt, positionals } = parseArgs({
     shares: { type: 'boolean', default: false },
     'real-only': { type: 'boolean', default: false },
     'skip-real': { type: 'boolean', default: false },
+    // the development week lives beside the repository; a clone elsewhere names it
+    'dev-week': { type: 'string', default: join(root, '../shared/data/real/dev-week') },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
-  console.log('npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--real-only | --skip-real] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]');
+  console.log('npm run bench:accuracy [-- --pairs 1:1,1:2 | --shares | --quick] [--real-only | --skip-real] [--dev-week DIR] [--data DIR] [--out DIR] [--seed N] [-- <evaluate options>]');
   console.log('real rows (after the simulated pairs, where ../shared/data/real/dev-week exists): the dev week as it is (sources 1 and 3), three draws at a realistic share, and halves with and without a real labelled source');
   const list = (ps) => ps.map((p) => `${p.source}:${p.target}${p.name ? ` (${p.name})` : ''}`).join(', ');
   console.log(`pairs (source:target seeds): ${list(PAIRS)}`);
@@ -174,7 +177,7 @@ const table = results.length ? lines.join('\n') : '';
 if (table) console.log('\nF1 of shared (precision / recall) [ROC AUC]\n' + table);
 
 let real = null;
-const devWeek = join(root, '../shared/data/real/dev-week');
+const devWeek = resolve(opt['dev-week']);
 if (!opt['skip-real']) {
   const t1 = performance.now();
   real = await realRows({
@@ -190,7 +193,7 @@ if (!opt['skip-real']) {
     },
   });
   if (real) console.log(`\nReal development week (${devWeek}; ${((performance.now() - t1) / 1000).toFixed(0)} s): F1 of shared (precision / recall) [ROC AUC]\n${realTable(real)}`);
-  else console.log(`\nreal rows skipped: ${devWeek} not found`);
+  else console.log(`\nreal rows skipped: ${devWeek} not found (--dev-week DIR names it)`);
 }
 const realMd = real ? `\n\n## Real development week\n\nF1 of shared (precision / recall) [ROC AUC]\n\n${realTable(real)}\n` : '';
 await writeFile(join(out, 'accuracy.md'), `# CoTrans accuracy (bench:accuracy, train seed ${opt.seed}${evalArgs.length ? `, ${evalArgs.join(' ')}` : ''})\n\nF1 of shared (precision / recall) [ROC AUC]\n\n${table}\n${realMd}`);
