@@ -100,7 +100,7 @@ export async function realRows({ devWeek, work, source, experiment, tz = 'Americ
 
 const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 
-/** Markdown: F1 (P / R) [AUC] per method, then recall per stratum of CoTrans and of the bound. */
+/** Markdown: F1 (P / R) [AUC] per method with CoTrans's recall per stratum, then every method's recall per stratum, then the summary lines. */
 export function realTable(results) {
   const methods = ['source-only', 'CNN on', 'CoTrans', 'supervised'];
   const head = ['source-only RF (stage 1)', 'CNN on stage-1 seeds', '**CoTrans**', 'supervised upper bound'];
@@ -123,5 +123,18 @@ export function realTable(results) {
     `- realistic share (${draws.length} draws): mean CoTrans F1 ${mean(draws, f1)}, mean ROC AUC ${mean(draws, auc)}`,
     `- a small real labelled source (halves): CoTrans F1 ${mean(results.filter((r) => r.kind === 'half'), f1)} with the simulated source alone, ${mean(results.filter((r) => r.kind === 'half+real'), f1)} with the other half's labels added`,
   ];
-  return lines.join('\n') + '\n\n' + summary.join('\n');
+  // every method's recall per stratum, so a method's misses are seen by kind of driver, not only CoTrans's
+  const strata = (rep) => {
+    const st = rep.perStratum ?? {};
+    const rec = (k) => (st[k] ? pct(st[k].recall) : 'n/a');
+    const fa = st.private ? `${Math.round((1 - st.private.recall) * st.private.n)}` : 'n/a';
+    return `${rec('taxi-full')} / ${rec('taxi-part')} / ${rec('moonlight')}; ${fa}`;
+  };
+  const per = [
+    `| real target | ${head.join(' | ')} |`,
+    `|---|${head.map(() => '---').join('|')}|`,
+    ...results.map((r) => `| ${r.name} | ${methods.map((m) => strata(row(r.exp, m))).join(' | ')} |`),
+  ];
+  const perText = `Recall per stratum, every method: taxi-full / taxi-part / moonlight; false alarms among the private cars\n${per.join('\n')}`;
+  return lines.join('\n') + '\n\n' + perText + '\n\n' + summary.join('\n');
 }
