@@ -107,12 +107,17 @@ export function realTable(results) {
   const cell = (rep) => `${pct(rep.f1)} (${pct(rep.precision)} / ${pct(rep.recall)}) [${pct(rep.rocAuc)}]`;
   const row = (exp, prefix) => exp.rows.find((r) => r.method.startsWith(prefix));
   const lines = [`| real target (vehicles, shared) | ${head.join(' | ')} | CoTrans recall: taxi-full / taxi-part / moonlight | false alarms (private) |`, `|---|${head.map(() => '---').join('|')}|---|---|`];
+  // a method's recall per shared stratum, and its false alarms among the private cars
+  const recalls = (m) => ['taxi-full', 'taxi-part', 'moonlight'].map((k) => (m.perStratum?.[k] ? pct(m.perStratum[k].recall) : 'n/a')).join(' / ');
+  const falseAlarms = (m) => {
+    const p = m.perStratum?.private;
+    return p ? { k: Math.round((1 - p.recall) * p.n), n: p.n } : null;
+  };
   for (const r of results) {
     const co = row(r.exp, 'CoTrans');
-    const rec = (s) => (co.perStratum?.[s] ? `${pct(co.perStratum[s].recall)}` : 'n/a');
-    const fp = co.perStratum?.private ? `${Math.round((1 - co.perStratum.private.recall) * co.perStratum.private.n)} of ${co.perStratum.private.n}` : 'n/a';
+    const fa = falseAlarms(co);
     const cells = methods.map((m) => (m === 'CoTrans' ? `**${cell(row(r.exp, m).report)}**` : cell(row(r.exp, m).report)));
-    lines.push(`| ${r.name} (${r.exp.vehicles}, ${pct(r.exp.sharedShare)}%) | ${cells.join(' | ')} | ${rec('taxi-full')} / ${rec('taxi-part')} / ${rec('moonlight')} | ${fp} |`);
+    lines.push(`| ${r.name} (${r.exp.vehicles}, ${pct(r.exp.sharedShare)}%) | ${cells.join(' | ')} | ${recalls(co)} | ${fa ? `${fa.k} of ${fa.n}` : 'n/a'} |`);
   }
   const mean = (rs, f) => (rs.length ? pct(rs.reduce((a, r) => a + f(r), 0) / rs.length) : 'n/a');
   const draws = results.filter((r) => r.kind === 'draw');
@@ -123,13 +128,8 @@ export function realTable(results) {
     `- realistic share (${draws.length} draws): mean CoTrans F1 ${mean(draws, f1)}, mean ROC AUC ${mean(draws, auc)}`,
     `- a small real labelled source (halves): CoTrans F1 ${mean(results.filter((r) => r.kind === 'half'), f1)} with the simulated source alone, ${mean(results.filter((r) => r.kind === 'half+real'), f1)} with the other half's labels added`,
   ];
-  // every method's recall per stratum, so a method's misses are seen by kind of driver, not only CoTrans's
-  const strata = (rep) => {
-    const st = rep.perStratum ?? {};
-    const rec = (k) => (st[k] ? pct(st[k].recall) : 'n/a');
-    const fa = st.private ? `${Math.round((1 - st.private.recall) * st.private.n)}` : 'n/a';
-    return `${rec('taxi-full')} / ${rec('taxi-part')} / ${rec('moonlight')}; ${fa}`;
-  };
+  // every method's, so a method's misses are seen by kind of driver, not only CoTrans's
+  const strata = (m) => `${recalls(m)}; ${falseAlarms(m)?.k ?? 'n/a'}`;
   const per = [
     `| real target | ${head.join(' | ')} |`,
     `|---|${head.map(() => '---').join('|')}|`,

@@ -103,8 +103,7 @@ export async function runExperiment(
   // Every CNN row beside CoTrans is an independent, seeded fit: they run at once on worker threads
   // (image-jobs.ts), on one pool of image sets, the target's first and then the source's.
   const sets = imageSets(target, input.target.images, imageSize);
-  const deep = opts.deepTransfer ?? true;
-  const src = deep ? joinSource(input.source, input.sourceLabels) : null;
+  const src = (opts.deepTransfer ?? true) ? joinSource(input.source, input.sourceLabels) : null;
   const srcSets = src ? imageSets(src.rows, input.source.images, imageSize) : [];
   const pool = [...sets, ...srcSets];
   const all = sets.map((_, i) => i);
@@ -121,6 +120,7 @@ export async function runExperiment(
   }
   const folds = opts.folds ?? 5;
   const cv = stratifiedFolds(truth, folds, seed);
+  const firstFold = jobs.length;
   const supImage = { ...image, cnn: { ...image.cnn, balanceClasses: false } };
   for (const [k, f] of cv.entries()) jobs.push({ name: `supervised:fold ${k + 1}/${folds}`, options: supImage, train: f.train, labels: f.train.map((i) => (truth[i] ? 1 : 0)), predict: f.test });
   const done = await runImageJobs(pool, jobs, { jobs: opts.jobs, onStart: (j, i) => opts.onStage?.('image-job', { job: j.name, index: i + 1, of: jobs.length }) });
@@ -137,7 +137,7 @@ export async function runExperiment(
   const pSup = new Array<number>(target.length).fill(NaN);
   let supSeconds = 0;
   for (const [k, f] of cv.entries()) {
-    const r = done[jobs.length - folds + k];
+    const r = done[firstFold + k];
     const p = await supervisedFold(X, truth, f, seed, r);
     f.test.forEach((i, j) => (pSup[i] = p[j]));
     supSeconds += r.seconds;
